@@ -1,0 +1,548 @@
+#include "config/config.hpp"
+
+#include "core/duration.hpp"
+#include "core/encoding.hpp"
+#include "core/signatures.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <sstream>
+#include <type_traits>
+
+namespace vouch::config {
+
+namespace {
+
+// -- the key table --------------------------------------------------------------
+
+// How a key is written in TOML. Environment values are always strings and are
+// parsed by the same setter, so each key has exactly one parser.
+enum class kind {
+  text,      // TOML string
+  integer,   // TOML integer
+  number,    // TOML integer or float
+  duration,  // TOML string with a unit
+  size,      // TOML string with a unit, or an integer byte count
+};
+
+struct field {
+  const char* section;
+  const char* key;
+  kind k;
+  // Secrets are never echoed back in an error message.
+  bool secret;
+  // What a valid value looks like, for "expected <expect>, got ...".
+  const char* expect;
+  // Parses and stores `text`; false if the value is not acceptable.
+  std::function<bool(config&, std::string_view text)> set;
+};
+
+constexpr const char* expect_duration = "a duration such as \"30s\", \"5m\" or \"14d\"";
+constexpr const char* expect_size = "a size such as \"256MiB\" or \"4GiB\"";
+constexpr const char* expect_address = "an address such as \"127.0.0.1:8080\" or \"[::1]:8080\"";
+constexpr const char* expect_http_url = "a URL starting with http:// or https://";
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+bool parse_int64(std::string_view s, int64_t& out) {
+  if (s.empty()) return false;
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, out);
+  return ec == std::errc{} && p == end;
+}
+
+bool parse_double(std::string_view s, double& out) {
+  if (s.empty()) return false;
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, out);
+  return ec == std::errc{} && p == end && std::isfinite(out);
+}
+
+bool is_http_url(std::string_view s) {
+  return (starts_with(s, "http://") && s.size() > 7) ||
+         (starts_with(s, "https://") && s.size() > 8);
+}
+
+// -- setters: one per value shape, bound to a member through an accessor ----------
+
+template <class Get>
+std::function<bool(config&, std::string_view)> any_text(Get get) {
+  return [get](config& c, std::string_view v) {
+    get(c).assign(v);
+    return true;
+  };
+}
+
+template <class Get, class Check>
+std::function<bool(config&, std::string_view)> checked_text(Get get, Check check) {
+  return [get, check](config& c, std::string_view v) {
+    if (!check(v)) return false;
+    get(c).assign(v);
+    return true;
+  };
+}
+
+template <class Get>
+std::function<bool(config&, std::string_view)> address(Get get) {
+  return checked_text(get, [](std::string_view v) {
+    std::string host;
+    uint16_t port = 0;
+    return core::parse_host_port(v, host, port);
+  });
+}
+
+template <class Get>
+std::function<bool(config&, std::string_view)> http_url(Get get) {
+  return checked_text(get, is_http_url);
+}
+
+template <class Get>
+std::function<bool(config&, std::string_view)> duration(Get get) {
+  return [get](config& c, std::string_view v) {
+    std::chrono::milliseconds d{};
+    if (!core::parse_duration(v, d)) return false;
+    get(c) = d;
+    return true;
+  };
+}
+
+template <class Get>
+std::function<bool(config&, std::string_view)> integer(Get get, int64_t min, int64_t max) {
+  return [get, min, max](config& c, std::string_view v) {
+    int64_t n = 0;
+    if (!parse_int64(v, n) || n < min || n > max) return false;
+    get(c) = static_cast<std::remove_reference_t<decltype(get(c))>>(n);
+    return true;
+  };
+}
+
+template <class Get, class Check>
+std::function<bool(config&, std::string_view)> number(Get get, Check check) {
+  return [get, check](config& c, std::string_view v) {
+    double n = 0;
+    if (!parse_double(v, n) || !check(n)) return false;
+    get(c) = n;
+    return true;
+  };
+}
+
+// Every key of CONTRACT.md §3, in the order the contract lists them.
+const std::vector<field>& fields() {
+  constexpr int64_t int_max = std::numeric_limits<int>::max();
+  static const std::vector<field> table = {
+      // [server]
+      {"server", "listen", kind::text, false, expect_address,
+       address([](config& c) -> std::string& { return c.server.listen; })},
+      {"server", "admin_listen", kind::text, false, expect_address,
+       address([](config& c) -> std::string& { return c.server.admin_listen; })},
+      {"server", "public_url", kind::text, false, expect_http_url,
+       http_url([](config& c) -> std::string& { return c.server.public_url; })},
+      {"server", "drain_s", kind::integer, false, "an integer >= 0 (seconds)",
+       integer([](config& c) -> int64_t& { return c.server.drain_s; }, 0,
+               std::numeric_limits<int64_t>::max())},
+      // [storage]
+      {"storage", "path", kind::text, false, "a non-empty directory path",
+       checked_text([](config& c) -> std::string& { return c.storage.path; },
+                    [](std::string_view v) { return !v.empty(); })},
+      {"storage", "map_size", kind::size, false, expect_size,
+       [](config& c, std::string_view v) {
+         uint64_t n = 0;
+         // Zero would make LMDB fall back to its tiny default; refuse it.
+         if (!core::parse_size(v, n) || n == 0) return false;
+         c.storage.map_size = n;
+         return true;
+       }},
+      // [security]
+      {"security", "admin_token", kind::text, true, "a string",
+       any_text([](config& c) -> std::string& { return c.security.admin_token; })},
+      {"security", "master_key", kind::text, true, "64 hex characters (32 bytes) or \"\"",
+       checked_text([](config& c) -> std::string& { return c.security.master_key; },
+                    [](std::string_view v) {
+                      std::string bytes;
+                      return v.empty() || (v.size() == 64 && core::hex_decode(v, bytes));
+                    })},
+      // [lever]
+      {"lever", "base_url", kind::text, false, expect_http_url,
+       http_url([](config& c) -> std::string& { return c.lever.base_url; })},
+      {"lever", "rate_per_s", kind::number, false, "a number > 0",
+       number([](config& c) -> double& { return c.lever.rate_per_s; },
+              [](double n) { return n > 0; })},
+      {"lever", "burst", kind::number, false, "a number >= 1",
+       number([](config& c) -> double& { return c.lever.burst; }, [](double n) { return n >= 1; })},
+      {"lever", "timeout", kind::duration, false, expect_duration,
+       duration([](config& c) -> std::chrono::milliseconds& { return c.lever.timeout; })},
+      {"lever", "max_attempts", kind::integer, false, "an integer >= 1",
+       integer([](config& c) -> int& { return c.lever.max_attempts; }, 1, int_max)},
+      {"lever", "retry_base", kind::duration, false, expect_duration,
+       duration([](config& c) -> std::chrono::milliseconds& { return c.lever.retry_base; })},
+      {"lever", "retry_max", kind::duration, false, expect_duration,
+       duration([](config& c) -> std::chrono::milliseconds& { return c.lever.retry_max; })},
+      // [platform]
+      {"platform", "base_url", kind::text, false, expect_http_url,
+       http_url([](config& c) -> std::string& { return c.platform.base_url; })},
+      {"platform", "secret", kind::text, true, "\"\", \"whsec_<base64>\" or a raw secret string",
+       checked_text([](config& c) -> std::string& { return c.platform.secret; },
+                    [](std::string_view v) {
+                      std::string key, err;
+                      return v.empty() || core::platform_key_from_secret(v, key, err);
+                    })},
+      {"platform", "timeout", kind::duration, false, expect_duration,
+       duration([](config& c) -> std::chrono::milliseconds& { return c.platform.timeout; })},
+      {"platform", "max_attempts", kind::integer, false, "an integer >= 1",
+       integer([](config& c) -> int& { return c.platform.max_attempts; }, 1, int_max)},
+      {"platform", "retry_base", kind::duration, false, expect_duration,
+       duration([](config& c) -> std::chrono::milliseconds& { return c.platform.retry_base; })},
+      {"platform", "retry_max", kind::duration, false, expect_duration,
+       duration([](config& c) -> std::chrono::milliseconds& { return c.platform.retry_max; })},
+      // [mail]
+      {"mail", "transport", kind::text, false, "\"maildir\" or \"smtp\"",
+       checked_text([](config& c) -> std::string& { return c.mail.transport; },
+                    [](std::string_view v) { return v == "maildir" || v == "smtp"; })},
+      {"mail", "dir", kind::text, false, "a non-empty directory path",
+       checked_text([](config& c) -> std::string& { return c.mail.dir; },
+                    [](std::string_view v) { return !v.empty(); })},
+      {"mail", "smtp_url", kind::text, false, "a URL starting with smtp:// or smtps://",
+       checked_text([](config& c) -> std::string& { return c.mail.smtp_url; },
+                    [](std::string_view v) {
+                      return (starts_with(v, "smtp://") && v.size() > 7) ||
+                             (starts_with(v, "smtps://") && v.size() > 8);
+                    })},
+      {"mail", "from", kind::text, false, "a non-empty sender address",
+       checked_text([](config& c) -> std::string& { return c.mail.from; },
+                    [](std::string_view v) { return !v.empty(); })},
+      // [timing]
+      {"timing", "hire_followup_after", kind::duration, false, expect_duration,
+       duration(
+           [](config& c) -> std::chrono::milliseconds& { return c.timing.hire_followup_after; })},
+      {"timing", "reference_reminder_after", kind::duration, false, expect_duration,
+       duration([](config& c) -> std::chrono::milliseconds& {
+         return c.timing.reference_reminder_after;
+       })},
+      {"timing", "request_expiry_after", kind::duration, false, expect_duration,
+       duration(
+           [](config& c) -> std::chrono::milliseconds& { return c.timing.request_expiry_after; })},
+      {"timing", "passivate_after", kind::duration, false, expect_duration,
+       duration([](config& c) -> std::chrono::milliseconds& { return c.timing.passivate_after; })},
+  };
+  return table;
+}
+
+const field* find_field(std::string_view section, std::string_view key) {
+  for (const auto& f : fields()) {
+    if (section == f.section && key == f.key) return &f;
+  }
+  return nullptr;
+}
+
+bool known_section(std::string_view section) {
+  for (const auto& f : fields()) {
+    if (section == f.section) return true;
+  }
+  return false;
+}
+
+std::string known_keys(std::string_view section) {
+  std::string out;
+  for (const auto& f : fields()) {
+    if (section != f.section) continue;
+    if (!out.empty()) out += ", ";
+    out += f.key;
+  }
+  return out;
+}
+
+std::string known_sections() {
+  std::string out;
+  for (const auto& f : fields()) {
+    const std::string s = std::string("[") + f.section + "]";
+    if (out.find(s) != std::string::npos) continue;
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
+  return out;
+}
+
+// -- rendering values for messages and for describe() ------------------------------
+
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string shortest(double v) {
+  char buf[64];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  if (ec != std::errc{}) return std::to_string(v);
+  return std::string(buf, p);
+}
+
+// What was seen, without revealing secrets: a secret's length says enough to
+// spot "pasted 63 characters" without leaking the value into logs.
+std::string seen_text(const field& f, std::string_view text) {
+  if (f.secret) return "a value of " + std::to_string(text.size()) + " characters";
+  return quote(text);
+}
+
+std::string describe_node(const field* f, const toml::node& n) {
+  const bool secret = f != nullptr && f->secret;
+  if (auto s = n.as_string()) {
+    return secret ? "a string of " + std::to_string(s->get().size()) + " characters"
+                  : "a string (" + quote(s->get()) + ")";
+  }
+  if (auto i = n.as_integer())
+    return secret ? "an integer" : "an integer (" + std::to_string(i->get()) + ")";
+  if (auto d = n.as_floating_point())
+    return secret ? "a float" : "a float (" + shortest(d->get()) + ")";
+  if (auto b = n.as_boolean())
+    return secret ? "a boolean" : std::string("a boolean (") + (b->get() ? "true" : "false") + ")";
+  if (n.is_table()) return "a table";
+  if (n.is_array()) return "an array";
+  return "a date or time";
+}
+
+// -- applying one value ---------------------------------------------------------------
+
+std::string file_where(const std::string& file, const field& f) {
+  return file + ": [" + f.section + "] " + f.key;
+}
+
+void apply_toml(const std::string& file, const field& f, const toml::node& n, config& cfg,
+                std::vector<std::string>& errors) {
+  std::string text;
+  bool type_ok = false;
+  switch (f.k) {
+    case kind::text:
+    case kind::duration:
+      if (auto s = n.as_string()) {
+        text = s->get();
+        type_ok = true;
+      }
+      break;
+    case kind::integer:
+      if (auto i = n.as_integer()) {
+        text = std::to_string(i->get());
+        type_ok = true;
+      }
+      break;
+    case kind::number:
+      if (auto i = n.as_integer()) {
+        text = std::to_string(i->get());
+        type_ok = true;
+      } else if (auto d = n.as_floating_point()) {
+        text = shortest(d->get());
+        type_ok = true;
+      }
+      break;
+    case kind::size:
+      if (auto s = n.as_string()) {
+        text = s->get();
+        type_ok = true;
+      } else if (auto i = n.as_integer()) {
+        text = std::to_string(i->get());
+        type_ok = true;
+      }
+      break;
+  }
+  if (!type_ok) {
+    errors.push_back(file_where(file, f) + ": expected " + f.expect + ", got " +
+                     describe_node(&f, n));
+    return;
+  }
+  if (!f.set(cfg, text)) {
+    // Numbers are shown bare, strings quoted, as they appear in the file.
+    const bool bare = n.is_integer() || n.is_floating_point();
+    errors.push_back(file_where(file, f) + ": expected " + f.expect + ", got " +
+                     (bare && !f.secret ? text : seen_text(f, text)));
+  }
+}
+
+std::string env_name(const field& f) {
+  std::string out = "VOUCH_";
+  for (const char* p : {f.section, "_", f.key}) {
+    for (const char* c = p; *c; ++c) {
+      out += (*c >= 'a' && *c <= 'z') ? static_cast<char>(*c - 'a' + 'A') : *c;
+    }
+  }
+  return out;
+}
+
+// -- reading the file -------------------------------------------------------------------
+
+bool read_file(const std::string& path, std::string& out, std::string& err) {
+  std::unique_ptr<FILE, int (*)(FILE*)> fp{std::fopen(path.c_str(), "rb"), &std::fclose};
+  if (!fp) {
+    err = std::strerror(errno);
+    return false;
+  }
+  char buf[8192];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, fp.get())) > 0) out.append(buf, n);
+  if (std::ferror(fp.get())) {
+    // fopen succeeds on a directory; the read is where EISDIR shows up.
+    err = std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+void load_file(const std::string& path, config& cfg, std::vector<std::string>& errors) {
+  std::string content;
+  std::string err;
+  if (!read_file(path, content, err)) {
+    errors.push_back(path + ": cannot read the config file: " + err);
+    return;
+  }
+  toml::table root;
+  try {
+    root = toml::parse(std::string_view{content}, std::string_view{path});
+  } catch (const toml::parse_error& e) {
+    const auto& pos = e.source().begin;
+    errors.push_back(path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
+                     ": " + std::string(e.description()));
+    return;
+  }
+  // toml::table iterates in key order; report problems in file order instead,
+  // so the list reads top to bottom like the file the operator is editing.
+  std::vector<std::pair<uint32_t, std::string>> found;
+  auto report = [&found](const toml::node& at, std::string message) {
+    found.emplace_back(at.source().begin.line, std::move(message));
+  };
+  for (const auto& [section_key, section_node] : root) {
+    const std::string section(section_key.str());
+    if (!known_section(section)) {
+      if (section_node.is_table()) {
+        report(section_node,
+               path + ": unknown section [" + section + "]; known sections: " + known_sections());
+      } else {
+        report(section_node, path + ": unknown key \"" + section +
+                                 "\" outside any section; every key belongs in one of " +
+                                 known_sections());
+      }
+      continue;
+    }
+    const toml::table* table = section_node.as_table();
+    if (table == nullptr) {
+      report(section_node, path + ": " + section + ": expected a table [" + section + "], got " +
+                               describe_node(nullptr, section_node));
+      continue;
+    }
+    for (const auto& [key, node] : *table) {
+      const field* f = find_field(section, key.str());
+      if (f == nullptr) {
+        report(node, path + ": [" + section + "] unknown key \"" + std::string(key.str()) +
+                         "\"; known keys: " + known_keys(section));
+        continue;
+      }
+      std::vector<std::string> field_errors;
+      apply_toml(path, *f, node, cfg, field_errors);
+      for (auto& e : field_errors) report(node, std::move(e));
+    }
+  }
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [line, message] : found) errors.push_back(std::move(message));
+}
+
+}  // namespace
+
+load_result load_config(
+    const std::optional<std::string>& path,
+    const std::function<std::optional<std::string>(const std::string& name)>& getenv) {
+  load_result out;
+  if (path) load_file(*path, out.cfg, out.errors);
+  if (getenv) {
+    for (const auto& f : fields()) {
+      const std::string name = env_name(f);
+      const auto value = getenv(name);
+      if (!value) continue;
+      if (!f.set(out.cfg, *value)) {
+        out.errors.push_back(name + " ([" + f.section + "] " + f.key + "): expected " + f.expect +
+                             ", got " + seen_text(f, *value));
+      }
+    }
+  }
+  return out;
+}
+
+std::string describe(const config& cfg) {
+  std::ostringstream o;
+  auto secret = [](const std::string& s) { return quote(s.empty() ? "" : "set"); };
+  auto dur = [](std::chrono::milliseconds d) { return quote(core::format_duration(d)); };
+  o << "[server]\n"
+    << "listen = " << quote(cfg.server.listen) << "\n"
+    << "admin_listen = " << quote(cfg.server.admin_listen) << "\n"
+    << "public_url = " << quote(cfg.server.public_url) << "\n"
+    << "drain_s = " << cfg.server.drain_s << "\n\n"
+    << "[storage]\n"
+    << "path = " << quote(cfg.storage.path) << "\n"
+    << "map_size = " << quote(core::format_size(cfg.storage.map_size)) << "\n\n"
+    << "[security]\n"
+    << "admin_token = " << secret(cfg.security.admin_token) << "\n"
+    << "master_key = " << secret(cfg.security.master_key) << "\n\n"
+    << "[lever]\n"
+    << "base_url = " << quote(cfg.lever.base_url) << "\n"
+    << "rate_per_s = " << shortest(cfg.lever.rate_per_s) << "\n"
+    << "burst = " << shortest(cfg.lever.burst) << "\n"
+    << "timeout = " << dur(cfg.lever.timeout) << "\n"
+    << "max_attempts = " << cfg.lever.max_attempts << "\n"
+    << "retry_base = " << dur(cfg.lever.retry_base) << "\n"
+    << "retry_max = " << dur(cfg.lever.retry_max) << "\n\n"
+    << "[platform]\n"
+    << "base_url = " << quote(cfg.platform.base_url) << "\n"
+    << "secret = " << secret(cfg.platform.secret) << "\n"
+    << "timeout = " << dur(cfg.platform.timeout) << "\n"
+    << "max_attempts = " << cfg.platform.max_attempts << "\n"
+    << "retry_base = " << dur(cfg.platform.retry_base) << "\n"
+    << "retry_max = " << dur(cfg.platform.retry_max) << "\n\n"
+    << "[mail]\n"
+    << "transport = " << quote(cfg.mail.transport) << "\n"
+    << "dir = " << quote(cfg.mail.dir) << "\n"
+    << "smtp_url = " << quote(cfg.mail.smtp_url) << "\n"
+    << "from = " << quote(cfg.mail.from) << "\n\n"
+    << "[timing]\n"
+    << "hire_followup_after = " << dur(cfg.timing.hire_followup_after) << "\n"
+    << "reference_reminder_after = " << dur(cfg.timing.reference_reminder_after) << "\n"
+    << "request_expiry_after = " << dur(cfg.timing.request_expiry_after) << "\n"
+    << "passivate_after = " << dur(cfg.timing.passivate_after) << "\n";
+  return o.str();
+}
+
+}  // namespace vouch::config

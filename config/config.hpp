@@ -1,0 +1,97 @@
+// vouchd configuration (CONTRACT.md §3): plain structs holding every default,
+// a loader that reads TOML and VOUCH_<SECTION>_<KEY> environment overrides,
+// and a printer for `vouchd --check`.
+//
+// Loading never throws and never stops at the first problem: it returns every
+// error it found, each naming the file (or variable), the key, what was
+// expected and what was seen, so an operator fixes a config in one round.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vouch::config {
+
+struct server_config {
+  std::string listen = "127.0.0.1:8080";             ///< Public: webhooks, platform events, links.
+  std::string admin_listen = "127.0.0.1:8081";       ///< Admin API; never public by default.
+  std::string public_url = "http://127.0.0.1:8080";  ///< Base of printed URLs and hire links.
+  int64_t drain_s = 10;  ///< Seconds to finish in-flight work on SIGTERM.
+};
+
+struct storage_config {
+  std::string path = "./vouch-data";      ///< LMDB environment directory.
+  uint64_t map_size = uint64_t{4} << 30;  ///< LMDB map size in bytes (4 GiB).
+};
+
+struct security_config {
+  std::string admin_token;  ///< Empty: the admin API refuses every request.
+  std::string master_key;   ///< Empty or 64 hex chars; empty = generated into storage.
+};
+
+struct lever_config {
+  std::string base_url = "https://api.lever.co/v1";
+  double rate_per_s = 10;  ///< Per API key, steady.
+  double burst = 20;       ///< Per API key.
+  std::chrono::milliseconds timeout{std::chrono::seconds{10}};
+  int max_attempts = 10;  ///< Counted failures before a command is dead-lettered.
+  std::chrono::milliseconds retry_base{std::chrono::seconds{1}};
+  std::chrono::milliseconds retry_max{std::chrono::minutes{5}};
+};
+
+struct platform_config {
+  std::string base_url = "http://127.0.0.1:9100";
+  std::string secret;  ///< "whsec_<base64>" (Standard Webhooks); raw bytes without the prefix.
+  std::chrono::milliseconds timeout{std::chrono::seconds{10}};
+  int max_attempts = 10;
+  std::chrono::milliseconds retry_base{std::chrono::seconds{1}};
+  std::chrono::milliseconds retry_max{std::chrono::minutes{5}};
+};
+
+struct mail_config {
+  std::string transport = "maildir";  ///< "maildir" or "smtp".
+  std::string dir = "./vouch-data/mail";
+  std::string smtp_url = "smtp://127.0.0.1:25";
+  std::string from = "vouch <no-reply@localhost>";
+};
+
+struct timing_config {
+  std::chrono::milliseconds hire_followup_after{std::chrono::hours{24 * 14}};
+  std::chrono::milliseconds reference_reminder_after{std::chrono::hours{24 * 2}};
+  std::chrono::milliseconds request_expiry_after{std::chrono::hours{24 * 21}};
+  std::chrono::milliseconds passivate_after{std::chrono::seconds{60}};
+};
+
+struct config {
+  server_config server;
+  storage_config storage;
+  security_config security;
+  lever_config lever;
+  platform_config platform;
+  mail_config mail;
+  timing_config timing;
+};
+
+/// `cfg` is usable only when `errors` is empty.
+struct load_result {
+  config cfg;
+  std::vector<std::string> errors;
+};
+
+/// Reads `path` (no path: all defaults) and then applies VOUCH_<SECTION>_<KEY>
+/// overrides looked up through `getenv` (injected so tests need not touch the
+/// process environment). Environment values are strings parsed per the key's
+/// type: VOUCH_SERVER_DRAIN_S=15 is an integer 15.
+load_result load_config(
+    const std::optional<std::string>& path,
+    const std::function<std::optional<std::string>(const std::string& name)>& getenv);
+
+/// The effective config as TOML, every key present; secrets are printed as
+/// "set" or "" so the output can be pasted into a ticket.
+std::string describe(const config& cfg);
+
+}  // namespace vouch::config
