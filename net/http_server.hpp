@@ -24,6 +24,9 @@ struct http_request {
   std::map<std::string, std::string> headers;
   /// The body. Its capacity always has at least 64 spare bytes (simdjson padding).
   std::string body;
+  /// The peer as "ip:port" (for logs and per-client limits; also lets tests tell
+  /// connections apart). Added to the original API; empty if the socket had no peer.
+  std::string remote;
 
   /// The header's value, or "" when absent. `name` must be lower case.
   const std::string& header(std::string_view name) const;
