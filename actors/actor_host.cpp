@@ -1,0 +1,103 @@
+#include "actors/actor_host.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/messages.hpp"
+
+namespace vouch::actors {
+
+namespace {
+struct system_config : caf::actor_system_config {
+  system_config() {
+    // Two cores: one CAF worker is enough for the router and candidates (STACK.md §9);
+    // the store and the client workers have threads of their own (detached).
+    set("scheduler.max-threads", 2);
+    set("scheduler.policy", caf::atom("sharing"));
+  }
+};
+}  // namespace
+
+struct actor_host::impl {
+  engine_context& ctx;
+  net::http_client& http;
+  system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::actor store, dispatcher, timers, router;
+  impl(engine_context& c, net::http_client& h) : ctx(c), http(h) {}
+};
+
+actor_host::actor_host(engine_context& ctx, net::http_client& http)
+    : impl_(std::make_unique<impl>(ctx, http)) {}
+
+actor_host::~actor_host() { shutdown(); }
+
+void actor_host::start() {
+  auto& i = *impl_;
+  i.sys = std::make_unique<caf::actor_system>(i.cfg);
+  i.store = spawn_store(*i.sys, i.ctx);
+  i.dispatcher = spawn_dispatcher(*i.sys, i.ctx, i.store, i.http);
+  i.timers = spawn_timer_service(*i.sys, i.ctx);
+  i.router = spawn_router(*i.sys, i.ctx, i.store, i.dispatcher, i.timers);
+  set_dispatcher_router(i.dispatcher, i.router);
+  set_timer_router(i.timers, i.router);
+}
+
+void actor_host::shutdown() {
+  auto& i = *impl_;
+  if (!i.sys) return;
+  for (auto* a : {&i.router, &i.timers, &i.dispatcher, &i.store}) {
+    if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+  }
+  i.router = i.timers = i.dispatcher = i.store = caf::actor{};
+  i.sys.reset();  // waits for every actor
+}
+
+void actor_host::deliver(candidate_input in) {
+  if (!impl_->router) {
+    if (in.done) in.done(delivery_outcome::unavailable);
+    return;
+  }
+  caf::anon_send(impl_->router, route_atom::value, std::move(in));
+}
+
+void actor_host::commit(storage::write_set ws, commit_done done) {
+  if (!impl_->store) return done(false, "engine is shutting down");
+  caf::anon_send(impl_->store, commit_cb_atom::value, std::move(ws), std::move(done));
+}
+
+void actor_host::requeue(uint64_t command_id, commit_done done) {
+  if (!impl_->dispatcher) return done(false, "engine is shutting down");
+  caf::anon_send(impl_->dispatcher, requeue_atom::value, command_id, std::move(done));
+}
+
+std::string actor_host::system_json() {
+  auto& i = *impl_;
+  nlohmann::json j = nlohmann::json::object();
+  if (!i.sys) return j.dump();
+  caf::scoped_actor self{*i.sys};
+  auto timeout = std::chrono::seconds(1);
+  self->request(i.router, timeout, stats_atom::value)
+      .receive(
+          [&](uint64_t resident, uint64_t activations, uint64_t mailbox) {
+            j["actors"] = {{"resident", resident},
+                           {"activations", activations},
+                           {"router_mailbox", mailbox}};
+          },
+          [&](caf::error&) { j["actors"] = nullptr; });
+  self->request(i.dispatcher, timeout, stats_atom::value)
+      .receive(
+          [&](uint64_t pending, uint64_t in_flight, uint64_t lever_idle, uint64_t platform_idle) {
+            j["outbox_queue"] = {{"scheduled", pending}, {"in_flight", in_flight}};
+            j["pools"] = {{"lever", {{"size", 8}, {"idle", lever_idle}}},
+                          {"platform", {{"size", 4}, {"idle", platform_idle}}}};
+          },
+          [&](caf::error&) { j["outbox_queue"] = nullptr; });
+  self->request(i.timers, timeout, stats_atom::value)
+      .receive([&](uint64_t n) { j["timers_pending"] = n; },
+               [&](caf::error&) { j["timers_pending"] = nullptr; });
+  j["candidates_total"] = i.ctx.db->count(storage::table::candidates);
+  return j.dump();
+}
+
+}  // namespace vouch::actors

@@ -1,0 +1,36 @@
+// Owns the CAF actor system and the engine's long-lived actors, and offers them to the
+// HTTP side through engine_port. Nothing of CAF leaks out of this header, so the ingress
+// and admin handlers compile without it.
+#pragma once
+
+#include <memory>
+
+#include "actors/engine_context.hpp"
+
+namespace vouch::net {
+class http_client;
+}
+
+namespace vouch::actors {
+
+class actor_host : public engine_port {
+ public:
+  actor_host(engine_context& ctx, net::http_client& http);
+  ~actor_host() override;
+
+  /// Spawns store, dispatcher, timer service and router (loading outbox and timers).
+  void start();
+  /// Stops the actors after in-flight work; waits for them.
+  void shutdown();
+
+  void deliver(candidate_input in) override;
+  void commit(storage::write_set ws, commit_done done) override;
+  void requeue(uint64_t command_id, commit_done done) override;
+  std::string system_json() override;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace vouch::actors

@@ -1,0 +1,38 @@
+// Spawn functions of the engine's actors. Each is described where it is defined.
+#pragma once
+
+#include <caf/all.hpp>
+
+#include "actors/engine_context.hpp"
+
+namespace vouch::net {
+class http_client;
+}
+
+namespace vouch::actors {
+
+/// The single LMDB writer, on its own thread: batches every write set waiting in its
+/// mailbox into one durable transaction (group commit), then answers each sender.
+caf::actor spawn_store(caf::actor_system& sys, engine_context& ctx);
+
+/// Keeps one candidate actor per (org, opportunity) resident while it is busy, loads it
+/// from LMDB on its first message, and passivates it after `passivate_after` idle.
+caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, caf::actor store,
+                        caf::actor dispatcher, caf::actor timers);
+
+/// Delivers outbox commands to the Lever, platform and mail workers, with backoff,
+/// Retry-After and dead letters; results go back to the candidates through the router.
+caf::actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, caf::actor store,
+                            net::http_client& http);
+
+/// The dispatcher routes results through the router, which is spawned after it.
+void set_dispatcher_router(caf::actor dispatcher, caf::actor router);
+
+/// Holds pending durable timers in memory (loaded from LMDB at start) and fires each one
+/// at its due time through the router.
+caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx);
+
+/// Timers fire through the router, which is spawned after the timer service.
+void set_timer_router(caf::actor timers, caf::actor router);
+
+}  // namespace vouch::actors

@@ -1,0 +1,267 @@
+// The outbox dispatcher and its client workers.
+//
+// Workers are detached actors (own threads): a Lever command may wait for a token of its
+// key's bucket and then for several HTTP answers; blocking there keeps the dispatcher and
+// the candidates free. The HTTP transfers themselves all run on one libcurl multi handle
+// (net::http_client), which keeps connections alive per host.
+#include <chrono>
+#include <map>
+#include <random>
+
+#include "actors/actors.hpp"
+#include "actors/lever_client.hpp"
+#include "actors/messages.hpp"
+#include "actors/platform_client.hpp"
+#include "core/retry.hpp"
+#include "core/signatures.hpp"
+
+namespace vouch::actors {
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct worker_deps {
+  engine_context* ctx;
+  net::http_client* http;
+  rate_limiter* limiter;
+  std::string platform_key;
+};
+
+caf::behavior lever_worker(caf::event_based_actor* self, worker_deps deps) {
+  auto client = std::make_shared<lever_client>(*deps.http, *deps.limiter,
+                                               deps.ctx->cfg.lever.timeout);
+  return {[=](run_atom, const core::command& cmd, caf::actor reply_to) {
+    call_outcome out;
+    auto org = deps.ctx->orgs->find(cmd.org);
+    if (!org || org->api_key.empty()) {
+      out.status = 0;
+      out.error = "org " + cmd.org + " has no Lever API key";
+    } else {
+      lever_target t{org->lever_base_url, org->api_key, org->rec.conn.perform_as,
+                     org->rec.conn.hired_archive_reason_id};
+      out = client->run(cmd, t);
+    }
+    out.command_id = cmd.id;
+    self->send(reply_to, outcome_atom::value, out, caf::actor_cast<caf::actor>(self));
+  }};
+}
+
+caf::behavior platform_worker(caf::event_based_actor* self, worker_deps deps) {
+  auto client = std::make_shared<platform_client>(*deps.http, deps.ctx->cfg.platform.base_url,
+                                                  deps.platform_key,
+                                                  deps.ctx->cfg.platform.timeout);
+  return {[=](run_atom, const core::command& cmd, caf::actor reply_to) {
+    auto out = client->run(cmd);
+    out.command_id = cmd.id;
+    self->send(reply_to, outcome_atom::value, out, caf::actor_cast<caf::actor>(self));
+  }};
+}
+
+// -- dispatcher ---------------------------------------------------------------------------
+
+struct pool {
+  std::vector<caf::actor> idle;
+  std::size_t size = 0;
+};
+
+struct dispatcher_state {
+  std::map<uint64_t, core::command> commands;     ///< pending, not in flight
+  std::multimap<int64_t, uint64_t> schedule;      ///< next_at -> id
+  std::map<uint64_t, core::command> in_flight;
+  std::map<std::string, pool> pools;              ///< by target
+  std::map<caf::actor_addr, std::string> worker_target;
+  std::mt19937_64 rng{std::random_device{}()};
+  caf::actor router;
+  bool tick_pending = false;
+  static inline const char* name = "vouch.dispatcher";
+};
+
+using set_router_atom = caf::atom_constant<caf::atom("setrouter")>;
+
+caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_context* ctx,
+                         caf::actor store, net::http_client* http) {
+  auto limiter = std::make_shared<rate_limiter>(ctx->cfg.lever.rate_per_s, ctx->cfg.lever.burst);
+  std::string platform_key, err;
+  core::platform_key_from_secret(ctx->cfg.platform.secret, platform_key, err);
+  worker_deps deps{ctx, http, limiter.get(), platform_key};
+  auto make_pool = [&](const std::string& target, std::size_t n, auto fn) {
+    auto& p = self->state.pools[target];
+    p.size = n;
+    for (std::size_t i = 0; i < n; ++i) {
+      auto w = self->spawn<caf::detached + caf::linked>(fn, deps);
+      self->state.worker_target[w.address()] = target;
+      p.idle.push_back(w);
+    }
+  };
+  make_pool("lever", 8, lever_worker);
+  make_pool("platform", 4, platform_worker);
+  self->attach_functor([limiter] {});  // the limiter lives as long as the dispatcher
+
+  auto policy_for = [=](const core::command& c) {
+    core::retry_policy p;
+    bool lever = std::string(core::target_of(c.kind)) == "lever";
+    const auto& lc = ctx->cfg.lever;
+    const auto& pc = ctx->cfg.platform;
+    p.base = lever ? lc.retry_base : pc.retry_base;
+    p.max = lever ? lc.retry_max : pc.retry_max;
+    p.max_attempts = lever ? lc.max_attempts : pc.max_attempts;
+    return p;
+  };
+
+  auto schedule = [=](core::command c) {
+    self->state.schedule.emplace(c.next_at, c.id);
+    self->state.commands[c.id] = std::move(c);
+  };
+
+  // Sends every due command that has an idle worker of its target.
+  auto pump = [=]() {
+    auto& st = self->state;
+    auto now = now_ms();
+    for (auto it = st.schedule.begin(); it != st.schedule.end() && it->first <= now;) {
+      auto cit = st.commands.find(it->second);
+      if (cit == st.commands.end()) {
+        it = st.schedule.erase(it);
+        continue;
+      }
+      auto& p = st.pools[core::target_of(cit->second.kind)];
+      if (p.idle.empty()) {
+        ++it;
+        continue;
+      }
+      auto w = p.idle.back();
+      p.idle.pop_back();
+      self->send(w, run_atom::value, cit->second, caf::actor_cast<caf::actor>(self));
+      ctx->stats.inc("vouch_commands_sent_total",
+                     std::string("kind=\"") + core::to_string(cit->second.kind) + "\"");
+      st.in_flight[cit->first] = std::move(cit->second);
+      st.commands.erase(cit);
+      it = st.schedule.erase(it);
+    }
+    ctx->stats.set("vouch_commands_pending", "", static_cast<double>(st.commands.size()));
+    ctx->stats.set("vouch_commands_in_flight", "", static_cast<double>(st.in_flight.size()));
+  };
+
+  auto arm = [=]() {
+    if (self->state.tick_pending) return;
+    self->state.tick_pending = true;
+    self->delayed_send(self, std::chrono::milliseconds(20), tick_atom::value);
+  };
+
+  // Commands pending in LMDB from before a restart go out again, with the same keys.
+  int64_t max_id = 0;
+  for (auto& c : storage::list_commands(*ctx->db)) {
+    max_id = std::max<int64_t>(max_id, static_cast<int64_t>(c.id));
+    if (c.status == core::command_status::pending) schedule(std::move(c));
+  }
+  self->send(self, tick_atom::value);
+  self->state.tick_pending = true;
+
+  return {
+      [=](set_router_atom, caf::actor r) { self->state.router = std::move(r); },
+      [=](enqueue_atom, command_list& cmds) {
+        for (auto& c : cmds) schedule(std::move(c));
+        pump();
+        arm();
+      },
+      [=](requeue_atom, uint64_t id, commit_done& done) {
+        auto cmd = storage::load_command(*ctx->db, id);
+        if (!cmd) return done(false, "no command " + std::to_string(id));
+        if (cmd->status != core::command_status::dead)
+          return done(false, "command " + std::to_string(id) + " is not dead");
+        // The candidate decides (its record lists the dead command): route an admin retry.
+        candidate_input in;
+        in.org = cmd->org;
+        in.opp = cmd->opp;
+        in.create_if_missing = false;
+        in.event.kind = core::event_kind::admin_retry;
+        in.event.now = now_ms();
+        in.done = [done](delivery_outcome o) {
+          done(o == delivery_outcome::accepted,
+               o == delivery_outcome::accepted ? "" : "the candidate has nothing to retry");
+        };
+        self->send(self->state.router, route_atom::value, std::move(in));
+      },
+      [=](tick_atom) {
+        self->state.tick_pending = false;
+        pump();
+        if (!self->state.schedule.empty()) arm();
+      },
+      [=](outcome_atom, call_outcome& out, caf::actor w) {
+        auto& st = self->state;
+        st.pools[st.worker_target[w.address()]].idle.push_back(w);
+        auto it = st.in_flight.find(out.command_id);
+        if (it == st.in_flight.end()) return;
+        auto cmd = std::move(it->second);
+        st.in_flight.erase(it);
+        candidate_input in;
+        in.org = cmd.org;
+        in.opp = cmd.opp;
+        in.create_if_missing = false;
+        in.event.now = now_ms();
+        in.event.command_id = cmd.id;
+        in.event.command = cmd.kind;
+        in.event.generation = cmd.generation;
+        auto kind_label = std::string("kind=\"") + core::to_string(cmd.kind) + "\"";
+        if (out.ok) {
+          ctx->stats.inc("vouch_commands_succeeded_total", kind_label);
+          in.event.kind = core::event_kind::command_done;
+          in.event.resolved = std::move(out.resolved);
+          in.event.created_request_id = out.created_request_id;
+          in.event.archived_as_hired = out.archived_as_hired;
+          self->send(st.router, route_atom::value, std::move(in));
+        } else {
+          ctx->stats.inc("vouch_commands_failed_total", kind_label);
+          std::uniform_real_distribution<double> jitter(0.0, 1.0);
+          auto d = core::decide_retry(policy_for(cmd), cmd.attempts,
+                                      core::classify_http(out.status), out.retry_after,
+                                      jitter(st.rng));
+          if (d.counts) ++cmd.attempts;
+          cmd.last_error = out.error;
+          if (d.dead) {
+            ctx->stats.inc("vouch_commands_dead_total", kind_label);
+            cmd.status = core::command_status::dead;
+            in.event.kind = core::event_kind::command_dead;
+            in.event.http_status = out.status;
+            in.event.error = out.error;
+            in.event.permanent =
+                core::classify_http(out.status) == core::failure_kind::permanent;
+            in.dead_command = cmd;
+            self->send(st.router, route_atom::value, std::move(in));
+          } else {
+            cmd.next_at = now_ms() + d.delay.count();
+            storage::write_set ws;
+            storage::put_command(ws, cmd);
+            self->send(store, commit_cb_atom::value, std::move(ws),
+                       commit_done([](bool, const std::string&) {}));
+            schedule(std::move(cmd));
+          }
+        }
+        pump();
+        arm();
+      },
+      [=](stats_atom) {
+        auto& st = self->state;
+        return std::make_tuple(static_cast<uint64_t>(st.commands.size()),
+                               static_cast<uint64_t>(st.in_flight.size()),
+                               static_cast<uint64_t>(st.pools["lever"].idle.size()),
+                               static_cast<uint64_t>(st.pools["platform"].idle.size()));
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, caf::actor store,
+                            net::http_client& http) {
+  return sys.spawn(dispatcher, &ctx, store, &http);
+}
+
+void set_dispatcher_router(caf::actor dispatcher, caf::actor router) {
+  caf::anon_send(dispatcher, set_router_atom::value, router);
+}
+
+}  // namespace vouch::actors

@@ -1,0 +1,69 @@
+// What every part of the running engine shares: configuration, storage, the org view,
+// metrics, and the port through which HTTP handlers (which know nothing of CAF) hand work
+// to the actors.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "actors/metrics.hpp"
+#include "actors/org_directory.hpp"
+#include "config/config.hpp"
+#include "core/candidate_machine.hpp"
+#include "storage/database.hpp"
+
+namespace vouch::actors {
+
+/// How an event delivered to a candidate ended, for the HTTP answer.
+enum class delivery_outcome {
+  accepted,     ///< committed
+  duplicate,    ///< seen before (dedupe key present); nothing changed
+  ignored,      ///< committed or not applicable, but the event changed no state
+  unknown,      ///< no such candidate and the event does not create one
+  unavailable,  ///< storage full or failing, or shutting down: try again later
+};
+
+using delivery_done = std::function<void(delivery_outcome)>;
+
+/// One event for one candidate, with what the shell needs around the pure event.
+struct candidate_input {
+  std::string org, opp;
+  core::machine_event event;
+  std::string dedupe_key;         ///< "" = no dedupe (internal events)
+  bool create_if_missing = true;  ///< false: report.completed etc. for unknown candidates
+  core::command dead_command;     ///< command_dead: the outbox entry as it now stands
+  delivery_done done;             ///< may be empty
+};
+
+using commit_done = std::function<void(bool ok, const std::string& err)>;
+
+/// The actors' side as seen from the HTTP handlers. Implemented by the actor host.
+class engine_port {
+ public:
+  virtual ~engine_port() = default;
+  /// Routes an event to its candidate actor (activating it if needed).
+  virtual void deliver(candidate_input in) = 0;
+  /// Commits a write set through the store actor (group commit), then calls done.
+  virtual void commit(storage::write_set ws, commit_done done) = 0;
+  /// Puts a dead command back in the queue (admin retry). done(false, why) if not dead.
+  virtual void requeue(uint64_t command_id, commit_done done) = 0;
+  /// Resident actors, mailbox and queue figures as JSON text.
+  virtual std::string system_json() = 0;
+};
+
+struct engine_context {
+  config::config cfg;
+  std::unique_ptr<storage::database> db;
+  std::string master_key;  ///< 32 raw bytes
+  std::unique_ptr<org_directory> orgs;
+  metrics stats;
+  std::atomic<uint64_t> next_command_id{1};
+  std::atomic<bool> ready{false};
+  std::atomic<bool> draining{false};
+  engine_port* port = nullptr;
+};
+
+}  // namespace vouch::actors

@@ -1,0 +1,52 @@
+// Atoms and message types exchanged between the engine's actors (CAF 0.17). All messages
+// stay inside one process, so the plain structs are allowed without inspect().
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "actors/call_outcome.hpp"
+#include "actors/engine_context.hpp"
+#include "storage/repository.hpp"
+
+namespace vouch::actors {
+
+using route_atom = caf::atom_constant<caf::atom("route")>;         // router: candidate_input
+using input_atom = caf::atom_constant<caf::atom("input")>;         // candidate: candidate_input
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;       // store: write_set -> bool
+using commit_cb_atom = caf::atom_constant<caf::atom("commitcb")>;  // store: write_set, callback
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;     // dispatcher: commands
+using requeue_atom = caf::atom_constant<caf::atom("requeue")>;     // dispatcher: id, callback
+using run_atom = caf::atom_constant<caf::atom("run")>;             // worker: command
+using outcome_atom = caf::atom_constant<caf::atom("outcome")>;     // dispatcher: call_outcome
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using timers_atom = caf::atom_constant<caf::atom("timers")>;       // timer service: add
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+
+/// The outcome of one store commit, delivered to request() callers.
+struct commit_result {
+  bool ok = false;
+  bool map_full = false;
+  std::string error;
+};
+
+using command_list = std::vector<core::command>;
+using timer_list = std::vector<storage::stored_timer>;
+
+}  // namespace vouch::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::candidate_input)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::commit_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::commit_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::storage::write_set)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::command_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::timer_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::call_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::core::command)

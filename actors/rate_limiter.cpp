@@ -1,0 +1,30 @@
+#include "actors/rate_limiter.hpp"
+
+#include <thread>
+
+namespace vouch::actors {
+
+void rate_limiter::acquire(const std::string& key) {
+  for (;;) {
+    std::chrono::nanoseconds wait{0};
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      auto now = std::chrono::steady_clock::now();
+      auto it = buckets_.find(key);
+      if (it == buckets_.end()) it = buckets_.emplace(key, core::token_bucket(rate_, burst_, now)).first;
+      if (it->second.try_take(now)) return;
+      wait = it->second.wait_time(now);
+    }
+    std::this_thread::sleep_for(std::max(wait, std::chrono::nanoseconds(std::chrono::microseconds(200))));
+  }
+}
+
+std::map<std::string, double> rate_limiter::levels() {
+  std::lock_guard<std::mutex> g(mu_);
+  std::map<std::string, double> out;
+  auto now = std::chrono::steady_clock::now();
+  for (auto& [k, b] : buckets_) out[k.substr(0, 4) + "…"] = b.level(now);
+  return out;
+}
+
+}  // namespace vouch::actors

@@ -1,0 +1,28 @@
+// One token bucket per Lever API key, shared by every Lever worker, so the engine itself
+// never exceeds (rate_per_s, burst) for a key however many workers call at once.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "core/token_bucket.hpp"
+
+namespace vouch::actors {
+
+class rate_limiter {
+ public:
+  rate_limiter(double rate_per_s, double burst) : rate_(rate_per_s), burst_(burst) {}
+  /// Blocks the calling (detached worker) thread until the key has a token.
+  void acquire(const std::string& key);
+  /// Current level of each key's bucket, for /admin/v1/system.
+  std::map<std::string, double> levels();
+
+ private:
+  double rate_, burst_;
+  std::mutex mu_;
+  std::map<std::string, core::token_bucket> buckets_;
+};
+
+}  // namespace vouch::actors

@@ -1,0 +1,174 @@
+// The candidate router and the candidate actors it activates.
+#include <chrono>
+#include <deque>
+#include <unordered_map>
+
+#include "actors/actors.hpp"
+#include "actors/candidate_shell.hpp"
+#include "actors/messages.hpp"
+
+namespace vouch::actors {
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// -- candidate actor ----------------------------------------------------------------------
+
+struct candidate_state {
+  core::candidate_record rec;
+  bool exists = false;  ///< a record is in LMDB
+  static inline const char* name = "vouch.candidate";
+};
+
+void finish(const candidate_input& in, delivery_outcome o) {
+  if (in.done) in.done(o);
+}
+
+caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_context* ctx,
+                        caf::actor store, caf::actor dispatcher, caf::actor timers,
+                        core::candidate_record rec, bool exists) {
+  self->state.rec = std::move(rec);
+  self->state.exists = exists;
+  return {
+      [=](input_atom, candidate_input& in) {
+        auto& st = self->state;
+        if (!in.dedupe_key.empty() && storage::dedupe_seen(*ctx->db, in.dedupe_key)) {
+          finish(in, delivery_outcome::duplicate);
+          return;
+        }
+        if (!st.exists && !in.create_if_missing) {
+          finish(in, delivery_outcome::unknown);
+          return;
+        }
+        auto org = ctx->orgs->find(st.rec.org);
+        auto mctx = machine_context_for(*ctx, org.get());
+        auto t = core::apply(st.rec, in.event, mctx);
+        // A cancelled timer firing changes nothing but its table entry.
+        if (in.event.kind == core::event_kind::timer_fired && t.history.empty())
+          t.next = st.rec;
+        auto prepared = prepare_commit(*ctx, in, t, org.get());
+        bool ignored = t.ignored;
+        // Wait for the commit before the next message: the candidate's events apply in
+        // order, and a duplicate delivery finds the first one's dedupe key.
+        self->request(store, caf::infinite, commit_atom::value, std::move(prepared.ws))
+            .await(
+                [=](commit_result& r) mutable {
+                  if (!r.ok) {
+                    ctx->stats.inc("vouch_candidate_commit_failures_total");
+                    finish(in, delivery_outcome::unavailable);
+                    return;
+                  }
+                  self->state.rec = t.next;
+                  self->state.exists = true;
+                  if (!prepared.new_commands.empty())
+                    self->send(dispatcher, enqueue_atom::value, std::move(prepared.new_commands));
+                  if (!prepared.new_timers.empty())
+                    self->send(timers, timers_atom::value, std::move(prepared.new_timers));
+                  finish(in, ignored ? delivery_outcome::ignored : delivery_outcome::accepted);
+                },
+                [=](caf::error&) mutable { finish(in, delivery_outcome::unavailable); });
+      },
+      [=](stop_atom) { self->quit(); },
+  };
+}
+
+// -- router -------------------------------------------------------------------------------
+
+struct resident {
+  caf::actor handle;
+  int64_t last_used = 0;
+  bool passivating = false;
+  std::deque<candidate_input> waiting;  ///< arrived while the old actor was leaving
+};
+
+struct router_state {
+  std::unordered_map<std::string, resident> residents;
+  std::unordered_map<caf::actor_addr, std::string> keys;
+  uint64_t activations = 0;
+  static inline const char* name = "vouch.router";
+};
+
+std::string key_of(const std::string& org, const std::string& opp) {
+  return org + '\0' + opp;
+}
+
+caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ctx,
+                     caf::actor store, caf::actor dispatcher, caf::actor timers) {
+  auto activate = [=](const std::string& org, const std::string& opp) {
+    auto rec = storage::load_candidate(*ctx->db, org, opp);
+    bool exists = rec.has_value();
+    if (!rec) {
+      rec.emplace();
+      rec->org = org;
+      rec->opp = opp;
+    }
+    auto a = self->spawn(candidate, ctx, store, dispatcher, timers, std::move(*rec), exists);
+    self->monitor(a);
+    self->state.keys[a.address()] = key_of(org, opp);
+    ++self->state.activations;
+    ctx->stats.inc("vouch_actor_activations_total");
+    return a;
+  };
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto it = self->state.keys.find(dm.source);
+    if (it == self->state.keys.end()) return;
+    auto key = it->second;
+    self->state.keys.erase(it);
+    auto rt = self->state.residents.find(key);
+    if (rt == self->state.residents.end()) return;
+    auto waiting = std::move(rt->second.waiting);
+    self->state.residents.erase(rt);
+    if (waiting.empty()) return;
+    // Messages that came in while the old actor left: a fresh one loads the committed state.
+    auto& r = self->state.residents[key];
+    r.handle = activate(waiting.front().org, waiting.front().opp);
+    r.last_used = now_ms();
+    for (auto& in : waiting) self->send(r.handle, input_atom::value, std::move(in));
+  });
+  auto sweep_every = std::max<int64_t>(ctx->cfg.timing.passivate_after.count() / 2, 100);
+  self->delayed_send(self, std::chrono::milliseconds(sweep_every), sweep_atom::value);
+  return {
+      [=](route_atom, candidate_input& in) {
+        auto key = key_of(in.org, in.opp);
+        auto& r = self->state.residents[key];
+        if (r.passivating) {
+          r.waiting.push_back(std::move(in));
+          return;
+        }
+        if (!r.handle) r.handle = activate(in.org, in.opp);
+        r.last_used = now_ms();
+        self->send(r.handle, input_atom::value, std::move(in));
+      },
+      [=](sweep_atom) {
+        auto cutoff = now_ms() - ctx->cfg.timing.passivate_after.count();
+        for (auto& [key, r] : self->state.residents) {
+          if (!r.passivating && r.handle && r.last_used < cutoff) {
+            // The stop queues behind every input already sent, so nothing is lost.
+            r.passivating = true;
+            self->send(r.handle, stop_atom::value);
+          }
+        }
+        ctx->stats.set("vouch_actors_resident", "",
+                       static_cast<double>(self->state.residents.size()));
+        self->delayed_send(self, std::chrono::milliseconds(sweep_every), sweep_atom::value);
+      },
+      [=](stats_atom) {
+        return std::make_tuple(static_cast<uint64_t>(self->state.residents.size()),
+                               self->state.activations,
+                               static_cast<uint64_t>(self->mailbox().size()));
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, caf::actor store,
+                        caf::actor dispatcher, caf::actor timers) {
+  return sys.spawn(router, &ctx, store, dispatcher, timers);
+}
+
+}  // namespace vouch::actors

@@ -1,0 +1,89 @@
+#include <chrono>
+
+#include "actors/actors.hpp"
+#include "actors/messages.hpp"
+
+namespace vouch::actors {
+namespace {
+
+/// One waiter of the batch being built: either an actor's request or a plain callback.
+struct waiter {
+  storage::write_set ws;
+  caf::response_promise promise;
+  commit_done callback;
+  bool has_promise = false;
+};
+
+struct store_state {
+  std::vector<waiter> batch;
+  uint64_t generation = 0;
+  static inline const char* name = "vouch.store";
+};
+
+constexpr std::size_t max_batch = 256;
+
+void commit_batch(caf::stateful_actor<store_state>* self, engine_context& ctx) {
+  auto& batch = self->state.batch;
+  if (batch.empty()) return;
+  ++self->state.generation;
+  std::vector<const storage::write_set*> sets;
+  sets.reserve(batch.size());
+  for (const auto& w : batch) sets.push_back(&w.ws);
+  std::string err;
+  auto t0 = std::chrono::steady_clock::now();
+  auto rc = ctx.db->commit(sets, err);
+  auto dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ctx.stats.observe("vouch_lmdb_commit_seconds", dt,
+                    {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5});
+  ctx.stats.observe("vouch_lmdb_commit_batch_size", static_cast<double>(batch.size()),
+                    {1, 2, 4, 8, 16, 32, 64, 128, 256});
+  commit_result res;
+  res.ok = rc == storage::commit_error::none;
+  res.map_full = rc == storage::commit_error::map_full;
+  res.error = err;
+  if (!res.ok) ctx.stats.inc("vouch_lmdb_commit_failures_total");
+  for (auto& w : batch) {
+    if (w.has_promise) w.promise.deliver(res);
+    if (w.callback) w.callback(res.ok, res.error);
+  }
+  batch.clear();
+}
+
+caf::behavior store(caf::stateful_actor<store_state>* self, engine_context* ctx) {
+  // Commit when the mailbox has drained: a flush message queued behind everything that
+  // was waiting marks that point (STACK.md §9: faster than a deadline timer).
+  auto add = [=](waiter w) {
+    self->state.batch.push_back(std::move(w));
+    if (self->state.batch.size() >= max_batch)
+      commit_batch(self, *ctx);
+    else if (self->state.batch.size() == 1)
+      self->send(self, flush_atom::value, self->state.generation);
+  };
+  return {
+      [=](commit_atom, storage::write_set& ws) -> caf::result<commit_result> {
+        waiter w;
+        w.ws = std::move(ws);
+        w.promise = self->make_response_promise();
+        w.has_promise = true;
+        add(std::move(w));
+        return caf::delegated<commit_result>();
+      },
+      [=](commit_cb_atom, storage::write_set& ws, commit_done& done) {
+        waiter w;
+        w.ws = std::move(ws);
+        w.callback = std::move(done);
+        add(std::move(w));
+      },
+      [=](flush_atom, uint64_t gen) {
+        if (gen == self->state.generation) commit_batch(self, *ctx);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_store(caf::actor_system& sys, engine_context& ctx) {
+  return sys.spawn<caf::detached>(store, &ctx);
+}
+
+}  // namespace vouch::actors

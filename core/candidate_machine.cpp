@@ -1,0 +1,455 @@
+#include "core/candidate_machine.hpp"
+
+#include <algorithm>
+
+namespace vouch::core {
+namespace {
+
+using st = cand_state;
+
+/// Builds one transition: it keeps the history, timers and the record consistent so the
+/// rules below read as the contract does.
+class builder {
+ public:
+  builder(const candidate_record& cur, const machine_event& ev, const machine_context& ctx)
+      : ev_(ev), ctx_(ctx) {
+    t_.next = cur;
+    from_ = cur.state;
+  }
+
+  candidate_record& rec() { return t_.next; }
+  st state() const { return t_.next.state; }
+
+  void go(st to, std::string detail) {
+    auto& r = t_.next;
+    history_entry h;
+    h.seq = r.next_seq++;
+    h.at = ev_.now;
+    h.event = event_name();
+    h.from = to_string(r.state);
+    h.to = to_string(to);
+    h.detail = std::move(detail);
+    r.state = to;
+    if (to != st::needs_attention) r.reason.clear();
+    r.updated_at = ev_.now;
+    t_.history.push_back(std::move(h));
+  }
+  void note(std::string detail) { go(state(), std::move(detail)); }
+
+  void attention(std::string code, const std::string& text) {
+    t_.next.reason = code + ": " + text;
+    go(st::needs_attention, t_.next.reason);
+  }
+
+  void cmd(command_kind k, std::string arg = {}, bool flag = false) {
+    t_.commands.push_back({k, std::move(arg), flag});
+  }
+
+  void set_timer(timer_kind k, int64_t after_ms) {
+    clear_timer(k);
+    timer_entry t{k, ev_.now + after_ms};
+    t_.next.timers.push_back(t);
+    t_.timers_set.push_back(t);
+  }
+  void clear_timer(timer_kind k) {
+    auto& ts = t_.next.timers;
+    for (auto it = ts.begin(); it != ts.end();) {
+      if (it->kind == k) {
+        t_.timers_cleared.push_back(*it);
+        it = ts.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  void clear_all_timers() {
+    for (auto k : {timer_kind::reminder, timer_kind::expiry, timer_kind::followup}) clear_timer(k);
+  }
+
+  void ignore(std::string detail) {
+    t_.ignored = true;
+    note(std::move(detail));
+  }
+
+  void mark_hired() {
+    if (!t_.next.hired) t_.next.hired_at = ev_.now;
+    t_.next.hired = true;
+    clear_timer(timer_kind::followup);
+  }
+
+  void tell_platform(bool hired, const char* source) {
+    if (!t_.next.request_id.empty()) cmd(command_kind::platform_hiring_status, source, hired);
+  }
+
+  /// A fresh request: new generation, old timers gone, Lever read first.
+  void start_request(const std::string& why) {
+    auto& r = t_.next;
+    ++r.generation;
+    r.request_id.clear();
+    r.report_url.clear();
+    r.template_id.clear();
+    r.dead_commands.clear();
+    clear_all_timers();
+    go(st::resolving, why);
+    cmd(command_kind::lever_resolve);
+  }
+
+  const machine_event& ev() const { return ev_; }
+  const machine_context& ctx() const { return ctx_; }
+  transition& result() { return t_; }
+  void set_requeue() { t_.requeue_dead = true; }
+
+ private:
+  std::string event_name() const {
+    if (ev_.kind == event_kind::command_done || ev_.kind == event_kind::command_dead)
+      return std::string(to_string(ev_.kind)) + ":" + to_string(ev_.command);
+    if (ev_.kind == event_kind::timer_fired)
+      return std::string("timer:") + to_string(ev_.timer.kind);
+    return to_string(ev_.kind);
+  }
+
+  const machine_event& ev_;
+  const machine_context& ctx_;
+  transition t_;
+  st from_;
+};
+
+bool is_trigger(const machine_context& ctx, const std::string& stage) {
+  return std::find(ctx.trigger_stage_ids.begin(), ctx.trigger_stage_ids.end(), stage) !=
+         ctx.trigger_stage_ids.end();
+}
+
+void on_stage_change(builder& b) {
+  const auto& ev = b.ev();
+  auto& r = b.rec();
+  if (ev.triggered_at < r.last_stage_at) {
+    b.note("stale stage change to " + ev.to_stage + " (older than the newest applied)");
+    return;
+  }
+  r.last_stage_at = ev.triggered_at;
+  if (!is_trigger(b.ctx(), ev.to_stage)) {
+    b.note("moved to stage " + ev.to_stage + " (not a trigger stage)");
+    return;
+  }
+  auto s = b.state();
+  if (s == st::idle || s == st::expired || s == st::needs_attention) {
+    b.start_request("entered trigger stage " + ev.to_stage);
+  } else {
+    b.note("entered trigger stage " + ev.to_stage + " again; a request already exists");
+  }
+}
+
+void on_hired_webhook(builder& b) {
+  if (b.state() == st::hired) {
+    b.note("Lever reports hired; already recorded");
+    return;
+  }
+  b.mark_hired();
+  b.tell_platform(true, "lever_webhook");
+  if (in_request_flow(b.state()))
+    b.note("hired in Lever; the report flow goes on and ends in hired");
+  else
+    b.go(st::hired, "hired in Lever");
+}
+
+void on_report_completed(builder& b) {
+  const auto& ev = b.ev();
+  auto& r = b.rec();
+  if (b.state() != st::awaiting_references) {
+    b.ignore("report " + ev.request_id + " arrived in state " + to_string(b.state()));
+    return;
+  }
+  if (ev.request_id != r.request_id) {
+    b.ignore("report for request " + ev.request_id + ", but the live request is " + r.request_id);
+    return;
+  }
+  r.report_url = ev.report_url;
+  b.clear_timer(timer_kind::reminder);
+  b.clear_timer(timer_kind::expiry);
+  b.go(st::report_ready, "report " + ev.report_url);
+  b.cmd(command_kind::lever_note);
+}
+
+/// The report is in Lever: wait for the hire decision, or finish when already hired.
+void report_delivered(builder& b) {
+  if (b.rec().hired) {
+    b.go(st::hired, "report delivered; the candidate was already hired");
+  } else {
+    b.go(st::awaiting_hire_decision, "report delivered to Lever");
+    b.set_timer(timer_kind::followup, b.ctx().followup_after_ms);
+  }
+}
+
+/// Records a hire decision that came from the owner or the platform.
+void decide(builder& b, bool hired, const char* source) {
+  if (hired) {
+    b.mark_hired();
+    b.cmd(command_kind::lever_archive_hired, source);
+    if (std::string(source) != "platform") b.tell_platform(true, source);
+    if (in_request_flow(b.state()))
+      b.note(std::string("hired (") + source + "); the report flow goes on");
+    else
+      b.go(st::hired, std::string("hired (") + source + ")");
+  } else {
+    b.clear_timer(timer_kind::followup);
+    b.cmd(command_kind::lever_outcome_note, std::string("not hired (") + source + ")");
+    if (std::string(source) != "platform") b.tell_platform(false, source);
+    b.go(st::not_hired, std::string("not hired (") + source + ")");
+  }
+}
+
+void on_hire_status(builder& b) {
+  const auto& ev = b.ev();
+  auto s = b.state();
+  if (ev.hired) {
+    if (s == st::hired) {
+      b.note("platform reports hired; already recorded");
+      return;
+    }
+    decide(b, true, "platform");
+    return;
+  }
+  if (s == st::awaiting_hire_decision || s == st::awaiting_owner_response) {
+    decide(b, false, "platform");
+  } else {
+    b.ignore(std::string("platform reports not hired in state ") + to_string(s));
+  }
+}
+
+void on_owner_answer(builder& b) {
+  auto s = b.state();
+  if (s != st::awaiting_owner_response && s != st::awaiting_hire_decision) {
+    b.ignore(std::string("owner answered in state ") + to_string(s) + "; nothing pending");
+    return;
+  }
+  decide(b, b.ev().hired, "owner_email");
+}
+
+void on_command_done(builder& b) {
+  const auto& ev = b.ev();
+  auto& r = b.rec();
+  // A retried dead letter that now succeeded: go back to where the candidate left.
+  if (b.state() == st::needs_attention && ev.generation == r.generation &&
+      std::find(r.dead_commands.begin(), r.dead_commands.end(), ev.command_id) !=
+          r.dead_commands.end()) {
+    r.dead_commands.erase(
+        std::remove(r.dead_commands.begin(), r.dead_commands.end(), ev.command_id),
+        r.dead_commands.end());
+    b.go(r.resume_state, std::string("retried ") + to_string(ev.command) + " succeeded");
+  } else {
+    r.dead_commands.erase(
+        std::remove(r.dead_commands.begin(), r.dead_commands.end(), ev.command_id),
+        r.dead_commands.end());
+  }
+  bool current = ev.generation == r.generation;
+  switch (ev.command) {
+    case command_kind::lever_resolve: {
+      if (!current || b.state() != st::resolving) break;
+      const auto& o = ev.resolved;
+      r.name = o.name;
+      r.email = o.email;
+      r.phone = o.phone;
+      r.posting_id = o.posting_id;
+      r.posting_title = o.posting_title;
+      r.posting_tags = o.tags;
+      r.owner = o.owner;
+      if (o.email.empty()) {
+        b.attention("no_candidate_email", "the Lever opportunity has no email address");
+        return;
+      }
+      auto choice = choose_template(o.tags, b.ctx().templates);
+      if (!choice.id) {
+        b.attention("no_template", choice.why);
+        return;
+      }
+      r.template_id = *choice.id;
+      b.go(st::requesting, choice.why);
+      b.cmd(command_kind::platform_create_request);
+      return;
+    }
+    case command_kind::platform_create_request:
+      if (!current || b.state() != st::requesting) break;
+      r.request_id = ev.created_request_id;
+      b.go(st::awaiting_references, "request " + r.request_id + " created on the platform");
+      b.set_timer(timer_kind::reminder, b.ctx().reminder_after_ms);
+      b.set_timer(timer_kind::expiry, b.ctx().expiry_after_ms);
+      return;
+    case command_kind::lever_note:
+      if (!current || b.state() != st::report_ready) break;
+      b.note("report note posted to Lever");
+      b.cmd(command_kind::lever_add_links);
+      return;
+    case command_kind::lever_add_links:
+      if (!current || b.state() != st::report_ready) break;
+      report_delivered(b);
+      return;
+    case command_kind::lever_followup_check:
+      if (!current || b.state() != st::awaiting_hire_decision) break;
+      if (ev.archived_as_hired) {
+        b.mark_hired();
+        b.tell_platform(true, "lever_webhook");
+        b.go(st::hired, "Lever shows the opportunity archived as hired; no email sent");
+      } else if (r.owner.email.empty()) {
+        b.attention("no_owner_email", "the opportunity owner has no email address in Lever");
+      } else {
+        b.note("no hire decision yet; emailing the owner " + r.owner.email);
+        b.cmd(command_kind::mail_followup);
+      }
+      return;
+    case command_kind::mail_followup:
+      if (!current || b.state() != st::awaiting_hire_decision) break;
+      b.go(st::awaiting_owner_response, "follow-up email sent to " + r.owner.email);
+      return;
+    default:
+      break;
+  }
+  b.note(std::string(to_string(ev.command)) + " done");
+}
+
+void on_command_dead(builder& b) {
+  const auto& ev = b.ev();
+  auto& r = b.rec();
+  if (std::find(r.dead_commands.begin(), r.dead_commands.end(), ev.command_id) ==
+      r.dead_commands.end())
+    r.dead_commands.push_back(ev.command_id);
+  if (ev.generation != r.generation) {
+    b.note(std::string(to_string(ev.command)) +
+           " of an earlier request dead-lettered: " + ev.error);
+    return;
+  }
+  if (b.state() != st::needs_attention) r.resume_state = b.state();
+  bool lever = std::string(target_of(ev.command)) == "lever";
+  if (lever && ev.http_status == 403)
+    b.attention("confidential_access", "Lever refused access (403): " + ev.error);
+  else if (lever && ev.permanent)
+    b.attention("lever_error", std::string(to_string(ev.command)) + ": " + ev.error);
+  else
+    b.attention("dead_letter", std::string(to_string(ev.command)) + ": " + ev.error);
+}
+
+void on_timer(builder& b) {
+  const auto& ev = b.ev();
+  auto& ts = b.rec().timers;
+  auto it = std::find(ts.begin(), ts.end(), ev.timer);
+  if (it == ts.end()) {
+    b.result().ignored = true;  // cancelled earlier: nothing to record
+    return;
+  }
+  ts.erase(it);
+  b.result().timers_cleared.push_back(ev.timer);
+  auto s = b.state();
+  switch (ev.timer.kind) {
+    case timer_kind::reminder:
+      if (s == st::awaiting_references) {
+        b.note("reminder due: asking the platform to remind the referees");
+        b.cmd(command_kind::platform_remind);
+        return;
+      }
+      break;
+    case timer_kind::expiry:
+      if (s == st::awaiting_references) {
+        b.clear_timer(timer_kind::reminder);
+        b.go(st::expired, "request " + b.rec().request_id + " expired without a report");
+        b.cmd(command_kind::platform_expire);
+        return;
+      }
+      break;
+    case timer_kind::followup:
+      if (s == st::awaiting_hire_decision) {
+        b.note("no hire decision after the follow-up delay; checking Lever once more");
+        b.cmd(command_kind::lever_followup_check);
+        return;
+      }
+      break;
+  }
+  b.note(std::string(to_string(ev.timer.kind)) + " timer no longer applies");
+}
+
+void on_admin_retry(builder& b) {
+  auto& r = b.rec();
+  if (!r.dead_commands.empty()) {
+    b.set_requeue();
+    b.note("operator retry: requeueing " + std::to_string(r.dead_commands.size()) +
+           " dead command(s)");
+    return;
+  }
+  if (b.state() != st::needs_attention) {
+    b.ignore(std::string("retry asked in state ") + to_string(b.state()) + "; nothing to retry");
+    return;
+  }
+  b.start_request("operator retry");
+}
+
+}  // namespace
+
+const char* to_string(event_kind k) {
+  switch (k) {
+    case event_kind::stage_change:
+      return "lever.stage_change";
+    case event_kind::hired_webhook:
+      return "lever.hired";
+    case event_kind::report_completed:
+      return "platform.report_completed";
+    case event_kind::hire_status_changed:
+      return "platform.hire_status_changed";
+    case event_kind::command_done:
+      return "command_done";
+    case event_kind::command_dead:
+      return "command_dead";
+    case event_kind::timer_fired:
+      return "timer";
+    case event_kind::admin_resend:
+      return "admin.resend";
+    case event_kind::admin_retry:
+      return "admin.retry";
+    case event_kind::owner_answer:
+      return "owner.answer";
+  }
+  return "unknown";
+}
+
+bool in_request_flow(cand_state s) {
+  return s == st::resolving || s == st::requesting || s == st::awaiting_references ||
+         s == st::report_ready;
+}
+
+transition apply(const candidate_record& current, const machine_event& ev,
+                 const machine_context& ctx) {
+  builder b(current, ev, ctx);
+  if (b.rec().created_at == 0) b.rec().created_at = ev.now;
+  switch (ev.kind) {
+    case event_kind::stage_change:
+      on_stage_change(b);
+      break;
+    case event_kind::hired_webhook:
+      on_hired_webhook(b);
+      break;
+    case event_kind::report_completed:
+      on_report_completed(b);
+      break;
+    case event_kind::hire_status_changed:
+      on_hire_status(b);
+      break;
+    case event_kind::owner_answer:
+      on_owner_answer(b);
+      break;
+    case event_kind::command_done:
+      on_command_done(b);
+      break;
+    case event_kind::command_dead:
+      on_command_dead(b);
+      break;
+    case event_kind::timer_fired:
+      on_timer(b);
+      break;
+    case event_kind::admin_resend:
+      b.start_request("operator resend");
+      break;
+    case event_kind::admin_retry:
+      on_admin_retry(b);
+      break;
+  }
+  return std::move(b.result());
+}
+
+}  // namespace vouch::core

@@ -1,0 +1,80 @@
+#include "core/records.hpp"
+
+#include <array>
+
+namespace vouch::core {
+namespace {
+
+constexpr std::array<const char*, 11> state_names = {"idle",
+                                                     "resolving",
+                                                     "requesting",
+                                                     "awaiting_references",
+                                                     "report_ready",
+                                                     "awaiting_hire_decision",
+                                                     "awaiting_owner_response",
+                                                     "hired",
+                                                     "not_hired",
+                                                     "expired",
+                                                     "needs_attention"};
+
+constexpr std::array<const char*, 11> command_names = {
+    "lever.resolve",           "lever.note",           "lever.add_links",
+    "platform.create_request", "platform.remind",      "platform.expire",
+    "platform.hiring_status",  "lever.followup_check", "lever.archive_hired",
+    "lever.outcome_note",      "mail.followup"};
+
+constexpr std::array<const char*, 3> timer_names = {"reminder", "expiry", "followup"};
+
+template <class Enum, std::size_t N>
+bool parse_name(const std::array<const char*, N>& names, std::string_view s, Enum& out) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (s == names[i]) {
+      out = static_cast<Enum>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+const char* to_string(cand_state s) {
+  return state_names.at(static_cast<std::size_t>(s));
+}
+bool parse_state(std::string_view s, cand_state& out) {
+  return parse_name(state_names, s, out);
+}
+
+const char* to_string(command_kind k) {
+  return command_names.at(static_cast<std::size_t>(k));
+}
+bool parse_command_kind(std::string_view s, command_kind& out) {
+  return parse_name(command_names, s, out);
+}
+
+const char* target_of(command_kind k) {
+  switch (k) {
+    case command_kind::platform_create_request:
+    case command_kind::platform_remind:
+    case command_kind::platform_expire:
+    case command_kind::platform_hiring_status:
+      return "platform";
+    case command_kind::mail_followup:
+      return "mail";
+    default:
+      return "lever";
+  }
+}
+
+const char* to_string(command_status s) {
+  return s == command_status::dead ? "dead" : "pending";
+}
+
+const char* to_string(timer_kind k) {
+  return timer_names.at(static_cast<std::size_t>(k));
+}
+bool parse_timer_kind(std::string_view s, timer_kind& out) {
+  return parse_name(timer_names, s, out);
+}
+
+}  // namespace vouch::core

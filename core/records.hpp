@@ -1,0 +1,148 @@
+// The plain records the engine keeps: candidates, their history and timers, outgoing
+// commands, orgs and templates. No behaviour here beyond naming; the state machine lives in
+// candidate_machine.hpp and the byte encodings in record_codec.hpp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vouch::core {
+
+// -- candidate states (CONTRACT §5) --------------------------------------------------
+
+enum class cand_state : uint8_t {
+  idle,
+  resolving,
+  requesting,
+  awaiting_references,
+  report_ready,
+  awaiting_hire_decision,
+  awaiting_owner_response,
+  hired,
+  not_hired,
+  expired,
+  needs_attention,
+};
+
+const char* to_string(cand_state s);
+/// Parses the contract's spelling ("awaiting_references"); false for anything else.
+bool parse_state(std::string_view s, cand_state& out);
+
+// -- outgoing commands -----------------------------------------------------------------
+
+/// What an outbox entry asks a client actor to do. The target follows from the kind.
+enum class command_kind : uint8_t {
+  lever_resolve,            ///< read opportunity, posting and owner from Lever
+  lever_note,               ///< post the report note (deduplicated by a marker)
+  lever_add_links,          ///< add the report link to the contact
+  platform_create_request,  ///< POST /v1/reference-requests
+  platform_remind,          ///< POST /v1/reference-requests/{id}/remind
+  platform_expire,          ///< POST /v1/reference-requests/{id}/expire
+  platform_hiring_status,   ///< POST /v1/hiring-status
+  lever_followup_check,     ///< read the opportunity: archived as hired already?
+  lever_archive_hired,      ///< PUT archived with the hired reason, plus a note
+  lever_outcome_note,       ///< a note recording a hire decision
+  mail_followup,            ///< the owner follow-up email
+};
+
+const char* to_string(command_kind k);
+bool parse_command_kind(std::string_view s, command_kind& out);
+/// "lever" or "platform": which client pool delivers the command.
+const char* target_of(command_kind k);
+
+enum class command_status : uint8_t { pending, dead };
+const char* to_string(command_status s);
+
+/// One outbox entry. `payload` is the JSON the client needs; `idem_key` is sent on every
+/// retry (as Idempotency-Key / webhook-id, or as the Lever note marker).
+struct command {
+  uint64_t id = 0;
+  std::string org, opp;
+  command_kind kind = command_kind::lever_resolve;
+  std::string payload;
+  std::string idem_key;
+  uint32_t generation = 0;              ///< the candidate's request generation that issued it
+  int32_t attempts = 0;                 ///< counted failures so far
+  int64_t created_at = 0, next_at = 0;  ///< ms since epoch
+  command_status status = command_status::pending;
+  std::string last_error;
+};
+
+// -- candidates ---------------------------------------------------------------------------
+
+struct person {
+  std::string id, name, email;
+};
+
+struct history_entry {
+  uint64_t seq = 0;
+  int64_t at = 0;  ///< ms since epoch
+  std::string event, from, to, detail;
+};
+
+enum class timer_kind : uint8_t { reminder, expiry, followup };
+const char* to_string(timer_kind k);
+bool parse_timer_kind(std::string_view s, timer_kind& out);
+
+struct timer_entry {
+  timer_kind kind = timer_kind::reminder;
+  int64_t due = 0;  ///< ms since epoch
+  friend bool operator==(const timer_entry& a, const timer_entry& b) {
+    return a.kind == b.kind && a.due == b.due;
+  }
+};
+
+/// The durable state of one candidate (one Lever opportunity of one org).
+struct candidate_record {
+  std::string org, opp;
+  cand_state state = cand_state::idle;
+  std::string reason;  ///< "" or "<code>: <text>"
+  bool hired = false;
+  int64_t hired_at = 0;
+  std::string request_id, report_url, template_id;
+  person owner;
+  std::string name, email, phone;  ///< the candidate, as read from Lever
+  std::string posting_id, posting_title;
+  std::vector<std::string> posting_tags;
+  int64_t created_at = 0, updated_at = 0;
+  int64_t last_stage_at = 0;  ///< triggeredAt of the newest stage change applied
+  uint64_t next_seq = 1;      ///< seq of the next history entry
+  uint32_t generation = 0;    ///< bumped by every fresh request (trigger or resend)
+  cand_state resume_state = cand_state::idle;  ///< where a retried dead letter returns to
+  std::vector<timer_entry> timers;             ///< pending timers
+  std::vector<uint64_t> dead_commands;         ///< dead-lettered outbox ids of this candidate
+};
+
+// -- orgs and templates ---------------------------------------------------------------
+
+/// An org's Lever connection. Secrets are AES-256-GCM sealed under the master key.
+struct lever_connection {
+  std::string api_key_sealed, stage_token_sealed, hired_token_sealed;
+  std::vector<std::string> trigger_stage_ids;
+  std::string perform_as;
+  std::string hired_archive_reason_id;  ///< "" = look it up from Lever
+  bool export_existing_prospects = false, auto_export_new_prospects = false;
+  std::string base_url;  ///< "" = [lever].base_url
+};
+
+struct org_record {
+  std::string id, name;
+  int64_t created_at = 0, updated_at = 0;
+  bool connected = false;
+  lever_connection conn;
+  uint64_t template_seq = 0;  ///< last template sequence handed out (ids and age order)
+};
+
+/// A template: the full JSON body as the admin gave it, plus the fields matching needs.
+struct template_record {
+  std::string id;
+  uint64_t created_seq = 0;
+  std::string name, ats_tag;
+  int64_t priority = 0;
+  bool is_default = false;
+  std::string body_json;  ///< the whole template, with "id"
+};
+
+}  // namespace vouch::core

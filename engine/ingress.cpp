@@ -1,0 +1,295 @@
+#include "engine/ingress.hpp"
+
+#include <simdjson.h>
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "core/crypto.hpp"
+#include "core/signatures.hpp"
+
+namespace vouch::engine {
+
+using actors::candidate_input;
+using actors::delivery_outcome;
+using nlohmann::json;
+
+namespace {
+
+std::atomic<int> pending_deliveries{0};
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+net::http_response json_response(unsigned status, const json& body) {
+  net::http_response r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+net::http_response accepted(const char* flag = nullptr) {
+  json b = {{"accepted", true}};
+  if (flag) b[flag] = true;
+  return json_response(200, b);
+}
+
+/// One parser per io thread: simdjson parsers reuse their buffers between documents.
+simdjson::dom::parser& parser() {
+  thread_local simdjson::dom::parser p;
+  return p;
+}
+
+std::string dedupe_hash(const std::string& key) { return core::hmac_sha256("vouch-dedupe", key); }
+
+/// Hands the input to its candidate and answers from the outcome.
+void deliver(actors::engine_context& ctx, candidate_input in, reply_fn respond,
+             const std::string& source, bool unknown_is_ignored) {
+  ++pending_deliveries;
+  auto* stats = &ctx.stats;
+  in.done = [respond, stats, source, unknown_is_ignored](delivery_outcome o) {
+    --pending_deliveries;
+    const char* outcome = "accepted";
+    net::http_response res;
+    switch (o) {
+      case delivery_outcome::accepted: res = accepted(); break;
+      case delivery_outcome::duplicate:
+        res = accepted("duplicate");
+        outcome = "duplicate";
+        break;
+      case delivery_outcome::ignored:
+        res = accepted("ignored");
+        outcome = "ignored";
+        break;
+      case delivery_outcome::unknown:
+        res = unknown_is_ignored ? accepted("ignored")
+                                 : error_response(404, "not_found", "no such candidate");
+        outcome = "ignored";
+        break;
+      case delivery_outcome::unavailable:
+        res = error_response(503, "unavailable", "storage is unavailable; retry later");
+        res.headers.push_back({"Retry-After", "5"});
+        outcome = "unavailable";
+        break;
+    }
+    stats->inc("vouch_webhooks_total",
+               "source=\"" + source + "\",outcome=\"" + outcome + "\"");
+    respond(std::move(res));
+  };
+  ctx.port->deliver(std::move(in));
+}
+
+bool split_path(const std::string& path, std::vector<std::string>& parts) {
+  parts.clear();
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    auto j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    parts.push_back(net::url_decode(path.substr(i, j - i)));
+    i = j;
+  }
+  return true;
+}
+
+}  // namespace
+
+net::http_response error_response(unsigned status, const std::string& code,
+                                   const std::string& message) {
+  return json_response(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+int ingress::in_flight() const { return pending_deliveries.load(); }
+
+void ingress::handle(net::http_request&& req, net::responder respond) {
+  std::vector<std::string> parts;
+  split_path(req.path, parts);
+  std::string route = "other";
+  auto reply = [&](net::http_response res) {
+    ctx_.stats.inc("vouch_http_requests_total",
+                   "route=\"" + route + "\",status=\"" + std::to_string(res.status) + "\"");
+    respond(std::move(res));
+  };
+
+  if (req.method == "GET" && req.path == "/healthz") {
+    route = "healthz";
+    if (ctx_.draining) return reply(json_response(503, {{"ok", false}, {"draining", true}}));
+    return reply(json_response(200, {{"ok", true}}));
+  }
+  if (req.method == "GET" && req.path == "/readyz") {
+    route = "readyz";
+    if (!ctx_.ready || ctx_.draining) return reply(json_response(503, {{"ready", false}}));
+    return reply(json_response(200, {{"ready", true}}));
+  }
+  bool lever = parts.size() == 4 && parts[0] == "webhooks" && parts[1] == "lever" &&
+               (parts[3] == "stage-change" || parts[3] == "hired");
+  bool platform = parts.size() == 3 && parts[0] == "platform" && parts[1] == "v1" &&
+                  parts[2] == "events";
+  if (!lever && !platform) return reply(error_response(404, "not_found", "no such route"));
+  route = lever ? (parts[3] == "hired" ? "lever_hired" : "lever_stage_change") : "platform_events";
+  if (req.method != "POST") return reply(error_response(405, "method_not_allowed", "use POST"));
+  if (ctx_.draining) {
+    auto res = error_response(503, "unavailable", "vouchd is shutting down");
+    res.headers.push_back({"Retry-After", "5"});
+    return reply(std::move(res));
+  }
+  // Count the final answer whichever path gives it.
+  auto* stats = &ctx_.stats;
+  reply_fn counted = [stats, route, respond](net::http_response res) {
+    stats->inc("vouch_http_requests_total",
+               "route=\"" + route + "\",status=\"" + std::to_string(res.status) + "\"");
+    respond(std::move(res));
+  };
+  if (lever)
+    lever_webhook(std::move(req), std::move(counted), parts[2], parts[3] == "hired");
+  else
+    platform_event(std::move(req), std::move(counted));
+}
+
+void ingress::lever_webhook(net::http_request&& req, reply_fn respond,
+                            const std::string& org_id, bool hired_path) {
+  const std::string source = hired_path ? "lever_hired" : "lever_stage_change";
+  auto fail = [&](unsigned status, const char* code, const std::string& msg) {
+    ctx_.stats.inc("vouch_webhooks_total", "source=\"" + source + "\",outcome=\"" + code + "\"");
+    respond(error_response(status, code, msg));
+  };
+  auto org = ctx_.orgs->find(org_id);
+  if (!org) return fail(404, "unknown_org", "no org " + org_id);
+  const std::string& sig_token = hired_path ? org->hired_token : org->stage_token;
+  if (!org->rec.connected || sig_token.empty())
+    return fail(409, "not_connected",
+                "org " + org_id + " has no Lever connection with a " +
+                    (hired_path ? "hired" : "stage change") + " signature token");
+
+  simdjson::dom::element doc;
+  auto err = parser()
+                 .parse(req.body.data(), req.body.size(), req.body.capacity() - req.body.size() <
+                                                              simdjson::SIMDJSON_PADDING)
+                 .get(doc);
+  if (err) return fail(400, "bad_request", std::string("body is not JSON: ") + simdjson::error_message(err));
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj)) return fail(400, "bad_request", "body must be a JSON object");
+  int64_t triggered_at = 0;
+  std::string_view event, token, signature;
+  if (obj["triggeredAt"].get_int64().get(triggered_at))
+    return fail(400, "bad_request", "triggeredAt: expected an integer (ms since the epoch)");
+  if (obj["event"].get_string().get(event))
+    return fail(400, "bad_request", "event: expected a string");
+  if (obj["token"].get_string().get(token))
+    return fail(400, "bad_request", "token: expected a string");
+  if (obj["signature"].get_string().get(signature))
+    return fail(401, "bad_signature", "signature: missing");
+  if (!core::lever_signature_valid(sig_token, token, triggered_at, signature))
+    return fail(401, "bad_signature", "signature does not match");
+
+  simdjson::dom::object data;
+  auto data_el = obj["data"];
+  if (data_el.error() == simdjson::NO_SUCH_FIELD || (data_el.get_object().get(data) == simdjson::SUCCESS && data.size() == 0)) {
+    ctx_.stats.inc("vouch_webhooks_total", "source=\"" + source + "\",outcome=\"ping\"");
+    return respond(accepted("ping"));
+  }
+  if (data_el.get_object().get(data)) return fail(400, "bad_request", "data: expected an object");
+
+  candidate_input in;
+  auto& ev = in.event;
+  if (event == "candidateStageChange") {
+    ev.kind = core::event_kind::stage_change;
+  } else if (event == "candidateHired") {
+    ev.kind = core::event_kind::hired_webhook;
+  } else {
+    ctx_.stats.inc("vouch_webhooks_total", "source=\"" + source + "\",outcome=\"ignored\"");
+    return respond(accepted("ignored"));
+  }
+  std::string_view opp;
+  if (data["opportunityId"].get_string().get(opp) || opp.empty())
+    return fail(400, "bad_request", "data.opportunityId: expected a non-empty string");
+  if (ev.kind == core::event_kind::stage_change) {
+    std::string_view to, from;
+    if (data["toStageId"].get_string().get(to))
+      return fail(400, "bad_request", "data.toStageId: expected a string");
+    if (data["fromStageId"].get_string().get(from)) from = {};
+    ev.to_stage = std::string(to);
+    ev.from_stage = std::string(from);
+  }
+  ev.triggered_at = triggered_at;
+  ev.now = now_ms();
+  in.org = org_id;
+  in.opp = std::string(opp);
+  in.create_if_missing = true;
+  in.dedupe_key = dedupe_hash("lever|" + org_id + "|" + std::string(event) + "|" + in.opp + "|" +
+                              std::to_string(triggered_at) + "|" + std::string(token));
+  deliver(ctx_, std::move(in), std::move(respond), source, false);
+}
+
+void ingress::platform_event(net::http_request&& req, reply_fn respond) {
+  const std::string source = "platform";
+  auto fail = [&](unsigned status, const char* code, const std::string& msg) {
+    ctx_.stats.inc("vouch_webhooks_total", "source=\"platform\",outcome=\"" + std::string(code) + "\"");
+    respond(error_response(status, code, msg));
+  };
+  simdjson::dom::element doc;
+  auto err = parser()
+                 .parse(req.body.data(), req.body.size(), req.body.capacity() - req.body.size() <
+                                                              simdjson::SIMDJSON_PADDING)
+                 .get(doc);
+  if (err) return fail(400, "bad_request", std::string("body is not JSON: ") + simdjson::error_message(err));
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj)) return fail(400, "bad_request", "body must be a JSON object");
+
+  std::string key, key_err;
+  if (!core::platform_key_from_secret(ctx_.cfg.platform.secret, key, key_err))
+    return fail(401, "bad_signature", "no platform secret is configured");
+  auto verdict = core::platform_verify(key, req.header("webhook-id"),
+                                       req.header("webhook-timestamp"),
+                                       req.header("webhook-signature"), req.body,
+                                       now_ms() / 1000);
+  if (verdict != core::platform_verdict::ok)
+    return fail(401, "bad_signature", core::to_string(verdict));
+
+  std::string_view org_id, type, opp;
+  if (obj["org"].get_string().get(org_id)) return fail(400, "bad_request", "org: expected a string");
+  if (obj["type"].get_string().get(type)) return fail(400, "bad_request", "type: expected a string");
+  auto org = ctx_.orgs->find(std::string(org_id));
+  if (!org) return fail(404, "unknown_org", "no org " + std::string(org_id));
+
+  candidate_input in;
+  auto& ev = in.event;
+  if (type == "report.completed") {
+    std::string_view rid, url;
+    if (obj["opportunity_id"].get_string().get(opp) || opp.empty())
+      return fail(400, "bad_request", "opportunity_id: expected a non-empty string");
+    if (obj["request_id"].get_string().get(rid))
+      return fail(400, "bad_request", "request_id: expected a string");
+    if (obj["report_url"].get_string().get(url))
+      return fail(400, "bad_request", "report_url: expected a string");
+    ev.kind = core::event_kind::report_completed;
+    ev.request_id = std::string(rid);
+    ev.report_url = std::string(url);
+  } else if (type == "hire_status.changed") {
+    bool hired = false;
+    if (obj["opportunity_id"].get_string().get(opp) || opp.empty())
+      return fail(400, "bad_request", "opportunity_id: expected a non-empty string");
+    if (obj["hired"].get_bool().get(hired))
+      return fail(400, "bad_request", "hired: expected a boolean");
+    ev.kind = core::event_kind::hire_status_changed;
+    ev.hired = hired;
+  } else {
+    ctx_.stats.inc("vouch_webhooks_total", "source=\"platform\",outcome=\"ignored\"");
+    return respond(accepted("ignored"));
+  }
+  ev.now = now_ms();
+  in.org = std::string(org_id);
+  in.opp = std::string(opp);
+  in.create_if_missing = false;
+  in.dedupe_key = dedupe_hash("platform|" + in.org + "|" + req.header("webhook-id"));
+  deliver(ctx_, std::move(in), std::move(respond), source, true);
+}
+
+}  // namespace vouch::engine

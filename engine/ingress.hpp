@@ -1,0 +1,34 @@
+// The public listener: Lever webhooks, platform events, health. Checks run in the order
+// CONTRACT §4 and §6 give, the first failing check answers, and nothing reaches a
+// candidate before it passed every check. A 200 goes out only after the durable commit.
+#pragma once
+
+#include <functional>
+
+#include "actors/engine_context.hpp"
+#include "net/http_server.hpp"
+
+namespace vouch::engine {
+
+using reply_fn = std::function<void(net::http_response)>;
+
+class ingress {
+ public:
+  explicit ingress(actors::engine_context& ctx) : ctx_(ctx) {}
+  void handle(net::http_request&& req, net::responder respond);
+
+  /// Deliveries handed to candidates and not answered yet (for the drain on SIGTERM).
+  int in_flight() const;
+
+ private:
+  void lever_webhook(net::http_request&& req, reply_fn respond, const std::string& org,
+                     bool hired_path);
+  void platform_event(net::http_request&& req, reply_fn respond);
+  actors::engine_context& ctx_;
+};
+
+/// {"error": {"code": ..., "message": ...}} with the given status.
+net::http_response error_response(unsigned status, const std::string& code,
+                                  const std::string& message);
+
+}  // namespace vouch::engine

@@ -1,0 +1,150 @@
+// vouchd: the daemon. Reads the config, opens storage, starts the actors and the two
+// listeners, and drains cleanly on SIGTERM/SIGINT (CONTRACT §2).
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "actors/actor_host.hpp"
+#include "config/config.hpp"
+#include "core/duration.hpp"
+#include "engine/admin_api.hpp"
+#include "engine/ingress.hpp"
+#include "engine/master_key.hpp"
+#include "net/http_client.hpp"
+#include "net/http_server.hpp"
+#include "storage/repository.hpp"
+
+using namespace vouch;
+
+namespace {
+
+std::optional<std::string> env(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+int check(const config::config& cfg) {
+  int problems = 0;
+  std::string err;
+  const auto& dir = cfg.storage.path;
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
+    std::cerr << "[storage] path: " << dir << " exists and is not a directory\n";
+    ++problems;
+  } else if (std::filesystem::exists(dir, ec)) {
+    engine::load_master_key(cfg.security.master_key, dir, false, err);
+    if (!err.empty()) {
+      std::cerr << err << "\n";
+      ++problems;
+    }
+  }
+  if (cfg.security.admin_token.empty())
+    std::cout << "note: [security] admin_token is empty: the admin API refuses every call\n";
+  if (problems == 0) std::cout << "config OK\n";
+  return problems == 0 ? 0 : 1;
+}
+
+bool split_listen(const std::string& addr, net::server_options& o) {
+  return core::parse_host_port(addr, o.host, o.port);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vouchd: Lever reference-check integration engine"};
+  std::string config_path;
+  bool check_only = false;
+  app.add_option("--config", config_path, "TOML config file (default: built-in defaults)");
+  app.add_flag("--check", check_only, "validate config and storage, print problems, exit 0/1");
+  CLI11_PARSE(app, argc, argv);
+
+  std::optional<std::string> path;
+  if (!config_path.empty()) path = config_path;
+  auto loaded = config::load_config(path, env);
+  if (!loaded.errors.empty()) {
+    for (const auto& e : loaded.errors) std::cerr << "config error: " << e << "\n";
+    return 1;
+  }
+  const auto& cfg = loaded.cfg;
+  if (check_only) return check(cfg);
+
+  // Block the stop signals in every thread; main waits for them with sigwait below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  net::http_client::global_init();
+
+  actors::engine_context ctx;
+  ctx.cfg = cfg;
+  std::string err;
+  ctx.db = storage::database::open(cfg.storage.path, cfg.storage.map_size, err);
+  if (!ctx.db) {
+    spdlog::error("storage: {}", err);
+    return 1;
+  }
+  ctx.master_key = engine::load_master_key(cfg.security.master_key, cfg.storage.path, true, err);
+  if (ctx.master_key.empty()) {
+    spdlog::error("master key: {}", err);
+    return 1;
+  }
+  ctx.orgs = std::make_unique<actors::org_directory>(*ctx.db, ctx.master_key, cfg.lever.base_url);
+  ctx.orgs->load_all();
+  ctx.next_command_id = storage::max_command_id(*ctx.db) + 1;
+
+  net::http_client http;
+  actors::actor_host host(ctx, http);
+  ctx.port = &host;
+  host.start();
+  ctx.ready = true;
+
+  engine::ingress ingress(ctx);
+  engine::admin_api admin(ctx, http);
+
+  net::server_options pub_opts, admin_opts;
+  if (!split_listen(cfg.server.listen, pub_opts) || !split_listen(cfg.server.admin_listen, admin_opts)) {
+    spdlog::error("bad listen address");
+    return 1;
+  }
+  pub_opts.threads = 2;
+  admin_opts.threads = 1;
+  admin_opts.body_limit = 1024 * 1024;
+  net::http_server pub(pub_opts, [&](net::http_request&& r, net::responder d) {
+    ingress.handle(std::move(r), std::move(d));
+  });
+  net::http_server adm(admin_opts, [&](net::http_request&& r, net::responder d) {
+    admin.handle(std::move(r), std::move(d));
+  });
+  if (!pub.start(err) || !adm.start(err)) {
+    spdlog::error("listen: {}", err);
+    host.shutdown();
+    return 1;
+  }
+  spdlog::info("vouchd serving: public {} admin {} storage {} ({} orgs)", cfg.server.listen,
+               cfg.server.admin_listen, cfg.storage.path, ctx.orgs->ids().size());
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("signal {}: draining for up to {}s", sig, cfg.server.drain_s);
+  ctx.draining = true;
+  pub.stop_accepting();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg.server.drain_s);
+  while (ingress.in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  pub.stop();
+  adm.stop();
+  host.shutdown();
+  spdlog::info("vouchd stopped");
+  return 0;
+}

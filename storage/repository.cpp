@@ -1,0 +1,194 @@
+#include "storage/repository.hpp"
+
+#include "core/bytes.hpp"
+#include "core/record_codec.hpp"
+
+namespace vouch::storage {
+
+using namespace vouch::core;
+
+namespace {
+constexpr char sep = '\0';
+const std::string max_command_id_key = "max_command_id";
+
+std::string join(std::string_view a, std::string_view b) {
+  std::string k(a);
+  k.push_back(sep);
+  k.append(b);
+  return k;
+}
+}  // namespace
+
+std::string candidate_key(std::string_view org, std::string_view opp) { return join(org, opp); }
+
+std::string history_key(std::string_view org, std::string_view opp, uint64_t seq) {
+  auto k = join(org, opp);
+  k.push_back(sep);
+  k += be64(seq);
+  return k;
+}
+
+std::string template_key(std::string_view org, std::string_view id) { return join(org, id); }
+
+std::string timer_key(int64_t due, std::string_view org, std::string_view opp, timer_kind kind) {
+  auto k = be64(static_cast<uint64_t>(due));
+  k += join(org, opp);
+  k.push_back(sep);
+  k.push_back(static_cast<char>(kind));
+  return k;
+}
+
+std::string outbox_key(uint64_t id) { return be64(id); }
+
+std::optional<stored_timer> parse_timer_key(std::string_view key) {
+  if (key.size() < 8 + 4) return std::nullopt;
+  stored_timer t;
+  t.timer.due = static_cast<int64_t>(from_be64(key));
+  auto rest = key.substr(8);
+  auto a = rest.find(sep);
+  if (a == std::string_view::npos) return std::nullopt;
+  auto b = rest.find(sep, a + 1);
+  if (b == std::string_view::npos || b + 2 != rest.size()) return std::nullopt;
+  t.org = std::string(rest.substr(0, a));
+  t.opp = std::string(rest.substr(a + 1, b - a - 1));
+  auto kind = static_cast<uint8_t>(rest[b + 1]);
+  if (kind > static_cast<uint8_t>(timer_kind::followup)) return std::nullopt;
+  t.timer.kind = static_cast<timer_kind>(kind);
+  return t;
+}
+
+void put_candidate(write_set& ws, const candidate_record& c) {
+  ws.put(table::candidates, candidate_key(c.org, c.opp), encode(c));
+}
+void put_history(write_set& ws, const std::string& org, const std::string& opp,
+                 const history_entry& h) {
+  ws.put(table::history, history_key(org, opp, h.seq), encode(h));
+}
+void put_command(write_set& ws, const command& c) {
+  ws.put(table::outbox, outbox_key(c.id), encode(c));
+}
+void del_command(write_set& ws, uint64_t id) { ws.del(table::outbox, outbox_key(id)); }
+void put_timer(write_set& ws, const std::string& org, const std::string& opp,
+               const timer_entry& t) {
+  ws.put(table::timers, timer_key(t.due, org, opp, t.kind), {});
+}
+void del_timer(write_set& ws, const std::string& org, const std::string& opp,
+               const timer_entry& t) {
+  ws.del(table::timers, timer_key(t.due, org, opp, t.kind));
+}
+void put_dedupe(write_set& ws, const std::string& key, int64_t now_ms) {
+  ws.put(table::dedupe, key, be64(static_cast<uint64_t>(now_ms)));
+}
+void put_org(write_set& ws, const org_record& o) { ws.put(table::orgs, o.id, encode(o)); }
+void put_template(write_set& ws, const std::string& org, const template_record& t) {
+  ws.put(table::templates, template_key(org, t.id), encode(t));
+}
+void del_template(write_set& ws, const std::string& org, const std::string& id) {
+  ws.del(table::templates, template_key(org, id));
+}
+
+std::optional<candidate_record> load_candidate(const database& db, std::string_view org,
+                                               std::string_view opp) {
+  auto v = db.get(table::candidates, candidate_key(org, opp));
+  if (!v) return std::nullopt;
+  return decode_candidate(*v);
+}
+
+std::vector<history_entry> load_history(const database& db, std::string_view org,
+                                        std::string_view opp) {
+  std::vector<history_entry> out;
+  auto prefix = join(org, opp);
+  prefix.push_back(sep);
+  db.scan(table::history, prefix, {}, [&](std::string_view, std::string_view v) {
+    if (auto h = decode_history(v)) out.push_back(std::move(*h));
+    return true;
+  });
+  return out;
+}
+
+std::vector<candidate_record> list_candidates(const database& db, std::string_view org) {
+  std::vector<candidate_record> out;
+  std::string prefix(org);
+  prefix.push_back(sep);
+  db.scan(table::candidates, prefix, {}, [&](std::string_view, std::string_view v) {
+    if (auto c = decode_candidate(v)) out.push_back(std::move(*c));
+    return true;
+  });
+  return out;
+}
+
+std::optional<org_record> load_org(const database& db, std::string_view org) {
+  auto v = db.get(table::orgs, org);
+  if (!v) return std::nullopt;
+  return decode_org(*v);
+}
+
+std::vector<org_record> list_orgs(const database& db) {
+  std::vector<org_record> out;
+  db.scan(table::orgs, {}, {}, [&](std::string_view, std::string_view v) {
+    if (auto o = decode_org(v)) out.push_back(std::move(*o));
+    return true;
+  });
+  return out;
+}
+
+std::vector<template_record> list_templates(const database& db, std::string_view org) {
+  std::vector<template_record> out;
+  std::string prefix(org);
+  prefix.push_back(sep);
+  db.scan(table::templates, prefix, {}, [&](std::string_view, std::string_view v) {
+    if (auto t = decode_template(v)) out.push_back(std::move(*t));
+    return true;
+  });
+  return out;
+}
+
+std::optional<template_record> load_template(const database& db, std::string_view org,
+                                             std::string_view id) {
+  auto v = db.get(table::templates, template_key(org, id));
+  if (!v) return std::nullopt;
+  return decode_template(*v);
+}
+
+std::optional<command> load_command(const database& db, uint64_t id) {
+  auto v = db.get(table::outbox, outbox_key(id));
+  if (!v) return std::nullopt;
+  return decode_command(*v);
+}
+
+std::vector<command> list_commands(const database& db) {
+  std::vector<command> out;
+  db.scan(table::outbox, {}, {}, [&](std::string_view, std::string_view v) {
+    if (auto c = decode_command(v)) out.push_back(std::move(*c));
+    return true;
+  });
+  return out;
+}
+
+std::vector<stored_timer> list_timers(const database& db) {
+  std::vector<stored_timer> out;
+  db.scan(table::timers, {}, {}, [&](std::string_view k, std::string_view) {
+    if (auto t = parse_timer_key(k)) out.push_back(std::move(*t));
+    return true;
+  });
+  return out;
+}
+
+bool dedupe_seen(const database& db, const std::string& key) {
+  return db.exists(table::dedupe, key);
+}
+
+uint64_t max_command_id(const database& db) {
+  uint64_t best = 0;
+  auto last = db.last_key(table::outbox);
+  if (last.size() == 8) best = from_be64(last);
+  if (auto v = db.get(table::meta, max_command_id_key); v && v->size() == 8)
+    best = std::max(best, from_be64(*v));
+  return best;
+}
+
+void put_max_command_id(write_set& ws, uint64_t id) {
+  ws.put(table::meta, max_command_id_key, be64(id));
+}
+
+}  // namespace vouch::storage

@@ -1,0 +1,69 @@
+// Typed access to the tables: key layouts and record codecs in one place, so no other file
+// spells a key by hand. Writers add operations to a write_set; readers take short read
+// transactions through `database`.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/records.hpp"
+#include "storage/database.hpp"
+
+namespace vouch::storage {
+
+// -- keys -------------------------------------------------------------------------------
+
+std::string candidate_key(std::string_view org, std::string_view opp);
+std::string history_key(std::string_view org, std::string_view opp, uint64_t seq);
+std::string template_key(std::string_view org, std::string_view id);
+std::string timer_key(int64_t due, std::string_view org, std::string_view opp,
+                      core::timer_kind kind);
+std::string outbox_key(uint64_t id);
+
+/// A timer as stored, with its owner.
+struct stored_timer {
+  std::string org, opp;
+  core::timer_entry timer;
+};
+std::optional<stored_timer> parse_timer_key(std::string_view key);
+
+// -- writes -------------------------------------------------------------------------------
+
+void put_candidate(write_set& ws, const core::candidate_record& c);
+void put_history(write_set& ws, const std::string& org, const std::string& opp,
+                 const core::history_entry& h);
+void put_command(write_set& ws, const core::command& c);
+void del_command(write_set& ws, uint64_t id);
+void put_timer(write_set& ws, const std::string& org, const std::string& opp,
+               const core::timer_entry& t);
+void del_timer(write_set& ws, const std::string& org, const std::string& opp,
+               const core::timer_entry& t);
+void put_dedupe(write_set& ws, const std::string& key, int64_t now_ms);
+void put_org(write_set& ws, const core::org_record& o);
+void put_template(write_set& ws, const std::string& org, const core::template_record& t);
+void del_template(write_set& ws, const std::string& org, const std::string& id);
+
+// -- reads --------------------------------------------------------------------------------
+
+std::optional<core::candidate_record> load_candidate(const database& db, std::string_view org,
+                                                     std::string_view opp);
+std::vector<core::history_entry> load_history(const database& db, std::string_view org,
+                                              std::string_view opp);
+std::vector<core::candidate_record> list_candidates(const database& db, std::string_view org);
+std::optional<core::org_record> load_org(const database& db, std::string_view org);
+std::vector<core::org_record> list_orgs(const database& db);
+std::vector<core::template_record> list_templates(const database& db, std::string_view org);
+std::optional<core::template_record> load_template(const database& db, std::string_view org,
+                                                   std::string_view id);
+std::optional<core::command> load_command(const database& db, uint64_t id);
+/// Every outbox entry (pending and dead), in id order.
+std::vector<core::command> list_commands(const database& db);
+std::vector<stored_timer> list_timers(const database& db);
+bool dedupe_seen(const database& db, const std::string& key);
+/// Highest command id in the outbox or remembered in meta (ids are never reused).
+uint64_t max_command_id(const database& db);
+void put_max_command_id(write_set& ws, uint64_t id);
+
+}  // namespace vouch::storage
