@@ -1,0 +1,36 @@
+// The Lever Data API v1 routes (lever-api.md §5, behaviour of fakes.py FakeLever.route).
+// Pure functions over lever_data: auth, rate limit, faults and locking happen in lever_sim.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/lever-sim/lever_data.hpp"
+#include "tools/lever-sim/lever_events.hpp"
+#include "tools/lever-sim/sim_http.hpp"
+
+namespace vouch::lever_sim {
+
+struct api_call {
+  std::string method;
+  std::string path;               ///< as requested, e.g. "/v1/opportunities/opp-1"
+  std::vector<std::string> segs;  ///< decoded segments of path
+  sim::query_map query;
+  nlohmann::json body;  ///< null when absent or not JSON
+  api_key key;          ///< the authenticated key
+};
+
+struct route_outcome {
+  sim::api_result result;
+  std::vector<lever_event> events;  ///< webhooks to send once the lock is released
+};
+
+route_outcome route_api(lever_data& data, const api_call& call);
+
+/// Sets the stage like a recruiter would, recording stageChanges; returns the event.
+lever_event move_stage(json& opp, const std::string& stage, bool from_api);
+
+/// 404 ResourceNotFound "<what> was not found".
+sim::api_result not_found(const std::string& what);
+
+}  // namespace vouch::lever_sim

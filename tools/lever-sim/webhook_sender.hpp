@@ -1,0 +1,76 @@
+// Delivers Lever webhooks (lever-api.md §6): the signed envelope, User-Agent
+// Lever-Webhooks, and up to 5 retries 0.5 s, 1 s, 2 s, 4 s, 8 s apart on a non-2xx answer
+// or a transport error. Sending never blocks the caller: transfers run on the
+// http_client's thread and retries wait on the scheduler.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "net/http_client.hpp"
+#include "tools/lever-sim/lever_events.hpp"
+#include "tools/lever-sim/sim_scheduler.hpp"
+
+namespace vouch::lever_sim {
+
+/// Where each event goes and the signature token of each webhook (Lever gives every
+/// webhook its own token).
+struct webhook_config {
+  std::string stage_change_url;
+  std::string hired_url;
+  std::string stage_token;
+  std::string hired_token;
+  bool api_stage_changes = false;  ///< also send candidateStageChange for PUT .../stage
+};
+
+class webhook_sender {
+ public:
+  webhook_sender(net::http_client& client, sim::scheduler& sched);
+
+  void configure(webhook_config cfg);
+  webhook_config config() const;
+
+  /// Signs and queues the event. False when no URL is configured for it (or it is an
+  /// API-made stage change the config does not ask for).
+  bool emit(const lever_event& ev);
+
+  /// The envelope of lever-api.md §6.1 with a fresh 48-hex-char token.
+  static nlohmann::json envelope(const std::string& event, const nlohmann::json& data,
+                                 const std::string& signature_token, int64_t triggered_at);
+
+  /// Every delivery so far: event, url, body, attempts [{status, error}], state.
+  nlohmann::json deliveries() const;
+  void clear_deliveries();
+
+  /// Gaps before retry 1..5.
+  static constexpr std::chrono::milliseconds retry_gaps[] = {
+      std::chrono::milliseconds(500), std::chrono::milliseconds(1000),
+      std::chrono::milliseconds(2000), std::chrono::milliseconds(4000),
+      std::chrono::milliseconds(8000)};
+
+ private:
+  struct delivery {
+    std::string event;
+    std::string url;
+    std::string body;
+    nlohmann::json attempts = nlohmann::json::array();
+    std::string state = "pending";  ///< pending | delivered | failed
+  };
+
+  void attempt(std::shared_ptr<delivery> d);
+  void on_answer(std::shared_ptr<delivery> d, const net::client_response& res);
+
+  net::http_client& client_;
+  sim::scheduler& sched_;
+  mutable std::mutex mu_;
+  webhook_config cfg_;
+  std::vector<std::shared_ptr<delivery>> log_;
+};
+
+}  // namespace vouch::lever_sim
