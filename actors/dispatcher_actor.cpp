@@ -10,8 +10,10 @@
 
 #include "actors/actors.hpp"
 #include "actors/lever_client.hpp"
+#include "actors/mailer.hpp"
 #include "actors/messages.hpp"
 #include "actors/platform_client.hpp"
+#include "core/hire_token.hpp"
 #include "core/retry.hpp"
 #include "core/signatures.hpp"
 
@@ -61,6 +63,23 @@ caf::behavior platform_worker(caf::event_based_actor* self, worker_deps deps) {
   }};
 }
 
+caf::behavior mail_worker(caf::event_based_actor* self, worker_deps deps) {
+  const auto& cfg = deps.ctx->cfg;
+  mail_settings ms;
+  ms.transport = cfg.mail.transport;
+  ms.dir = cfg.mail.dir;
+  ms.smtp_url = cfg.mail.smtp_url;
+  ms.from = cfg.mail.from;
+  ms.public_url = cfg.server.public_url;
+  ms.token_key = core::hire_token_key(deps.ctx->master_key);
+  auto m = std::make_shared<mailer>(ms);
+  return {[=](run_atom, const core::command& cmd, caf::actor reply_to) {
+    auto out = m->run(cmd);
+    out.command_id = cmd.id;
+    self->send(reply_to, outcome_atom::value, out, caf::actor_cast<caf::actor>(self));
+  }};
+}
+
 // -- dispatcher ---------------------------------------------------------------------------
 
 struct pool {
@@ -99,6 +118,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
   };
   make_pool("lever", 8, lever_worker);
   make_pool("platform", 4, platform_worker);
+  make_pool("mail", 1, mail_worker);
   self->attach_functor([limiter] {});  // the limiter lives as long as the dispatcher
 
   auto policy_for = [=](const core::command& c) {

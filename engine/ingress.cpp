@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.hpp"
+#include "core/hire_token.hpp"
+#include "engine/hire_pages.hpp"
+#include "storage/repository.hpp"
 #include "core/signatures.hpp"
 
 namespace vouch::engine {
@@ -127,6 +130,16 @@ void ingress::handle(net::http_request&& req, net::responder respond) {
     route = "readyz";
     if (!ctx_.ready || ctx_.draining) return reply(json_response(503, {{"ready", false}}));
     return reply(json_response(200, {{"ready", true}}));
+  }
+  if (parts.size() == 2 && parts[0] == "hire-confirmation") {
+    route = "hire_confirmation";
+    auto* stats = &ctx_.stats;
+    reply_fn counted = [stats, respond](net::http_response res) {
+      stats->inc("vouch_http_requests_total",
+                 "route=\"hire_confirmation\",status=\"" + std::to_string(res.status) + "\"");
+      respond(std::move(res));
+    };
+    return hire_confirmation(std::move(req), std::move(counted), parts[1]);
   }
   bool lever = parts.size() == 4 && parts[0] == "webhooks" && parts[1] == "lever" &&
                (parts[3] == "stage-change" || parts[3] == "hired");
@@ -290,6 +303,78 @@ void ingress::platform_event(net::http_request&& req, reply_fn respond) {
   in.create_if_missing = false;
   in.dedupe_key = dedupe_hash("platform|" + in.org + "|" + req.header("webhook-id"));
   deliver(ctx_, std::move(in), std::move(respond), source, true);
+}
+
+}  // namespace vouch::engine
+
+namespace vouch::engine {
+
+namespace {
+net::http_response html(unsigned status, std::string body) {
+  net::http_response r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.headers.push_back({"Cache-Control", "no-store"});
+  r.body = std::move(body);
+  return r;
+}
+
+std::string form_or_query_answer(const std::string& text) {
+  for (auto& [k, v] : net::parse_query(text))
+    if (k == "answer") return v;
+  return {};
+}
+}  // namespace
+
+void ingress::hire_confirmation(net::http_request&& req, reply_fn respond,
+                                const std::string& token) {
+  if (req.method != "GET" && req.method != "POST")
+    return respond(html(405, problem_page("Not allowed", "Use the link from the email.")));
+  core::hire_token_claims claims;
+  auto verdict = core::check_hire_token(core::hire_token_key(ctx_.master_key), token, now_ms(),
+                                        claims);
+  if (verdict == core::hire_token_verdict::tampered)
+    return respond(html(400, problem_page("Invalid link",
+                                          "This link is not valid. Please use the link from "
+                                          "the email exactly as it was sent.")));
+  if (verdict == core::hire_token_verdict::expired)
+    return respond(html(410, problem_page("Link expired",
+                                          "This link has expired. Please record the decision "
+                                          "in Lever instead.")));
+  auto rec = storage::load_candidate(*ctx_.db, claims.org, claims.opp);
+  if (!rec)
+    return respond(html(404, problem_page("Unknown candidate", "This candidate is not known.")));
+  bool pending = rec->state == core::cand_state::awaiting_owner_response ||
+                 rec->state == core::cand_state::awaiting_hire_decision;
+  if (req.method == "GET") {
+    if (!pending) return respond(html(200, state_page(*rec, "The decision is already recorded.")));
+    return respond(html(200, confirm_page(*rec, form_or_query_answer(req.query))));
+  }
+  auto answer = form_or_query_answer(req.body);
+  if (answer != "hired" && answer != "not_hired")
+    return respond(html(400, problem_page("Missing answer", "answer must be hired or not_hired.")));
+  if (!pending)
+    return respond(html(200, state_page(*rec, "The decision was already recorded; this answer "
+                                              "changed nothing.")));
+  candidate_input in;
+  in.org = claims.org;
+  in.opp = claims.opp;
+  in.create_if_missing = false;
+  in.event.kind = core::event_kind::owner_answer;
+  in.event.now = now_ms();
+  in.event.hired = answer == "hired";
+  auto* db = ctx_.db.get();
+  in.done = [respond, db, claims](delivery_outcome o) {
+    auto now = storage::load_candidate(*db, claims.org, claims.opp);
+    if (o == delivery_outcome::unavailable || !now)
+      return respond(html(503, problem_page("Try again", "The answer could not be stored now; "
+                                                         "please try again in a minute.")));
+    respond(html(200, state_page(*now, o == delivery_outcome::accepted
+                                           ? "Thank you: your answer is recorded."
+                                           : "The decision was already recorded; this answer "
+                                             "changed nothing.")));
+  };
+  ctx_.port->deliver(std::move(in));
 }
 
 }  // namespace vouch::engine

@@ -24,6 +24,7 @@ class ingress {
   void lever_webhook(net::http_request&& req, reply_fn respond, const std::string& org,
                      bool hired_path);
   void platform_event(net::http_request&& req, reply_fn respond);
+  void hire_confirmation(net::http_request&& req, reply_fn respond, const std::string& token);
   actors::engine_context& ctx_;
 };
 
