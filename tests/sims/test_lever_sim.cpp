@@ -16,6 +16,12 @@ using vouch::sim_test::receiver;
 
 namespace {
 
+long ms_since(std::chrono::steady_clock::time_point start) {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - start)
+                               .count());
+}
+
 // A fresh lever-sim with key "k" (plain) and "conf" (confidential) per test case.
 struct lever_fixture {
   lever_fixture() : sim(make_options()) {
@@ -173,6 +179,24 @@ BOOST_AUTO_TEST_CASE(an_injected_fault_answers_the_next_two_calls_then_clears) {
   BOOST_TEST(calls[0]["key"] == "k");
   BOOST_TEST(calls[2]["injected"] == false);
   BOOST_TEST(calls[2]["status"] == 200);
+}
+
+BOOST_AUTO_TEST_CASE(an_injected_delay_slows_only_the_matching_route) {
+  call(client, "POST", control + "/delays",
+       {{"method", "GET"}, {"path", "/v1/stages"}, {"seconds", 0.4}});
+  auto start = std::chrono::steady_clock::now();
+  vouch::net::client_request slow;
+  slow.url = base + "/stages";
+  slow.basic_user = "k";
+  auto pending = client.perform(slow);
+  BOOST_TEST(get("/users").status == 200);  // served while /stages still waits
+  BOOST_TEST(ms_since(start) < 350);
+  BOOST_TEST(pending.get().status == 200);
+  BOOST_TEST(ms_since(start) >= 400);
+  call(client, "DELETE", control + "/delays");
+  start = std::chrono::steady_clock::now();
+  get("/stages");
+  BOOST_TEST(ms_since(start) < 350);
 }
 
 BOOST_AUTO_TEST_CASE(move_sends_a_signed_stage_change_webhook_and_retries_failures) {

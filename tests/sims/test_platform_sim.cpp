@@ -102,6 +102,18 @@ BOOST_AUTO_TEST_CASE(the_same_idempotency_key_returns_the_same_request_id) {
   BOOST_TEST(page.raw.find("Grace Hopper") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(an_injected_fault_fails_the_next_signed_call_only) {
+  call(client, "POST", sim.url() + "/_sim/faults",
+       {{"method", "POST"}, {"path", "/v1/reference-requests"}, {"status", 503}, {"count", 1}});
+  auto failed = signed_post("/v1/reference-requests", request_body(), "idem-1");
+  BOOST_TEST(failed.status == 503);
+  BOOST_TEST(failed.body["error"]["code"] == "injected");
+  BOOST_TEST(failed.headers["retry-after"] == "1");
+  auto ok = signed_post("/v1/reference-requests", request_body(), "idem-1");
+  BOOST_TEST(ok.status == 201);
+  BOOST_TEST(ok.body["request_id"] == "req-1");  // the failed call created nothing
+}
+
 BOOST_AUTO_TEST_CASE(complete_posts_a_correctly_signed_event_and_relays_the_answer) {
   receiver vouchd;
   auto created = signed_post("/v1/reference-requests", request_body(), "idem-1");

@@ -33,11 +33,12 @@ struct server::impl {
   std::mutex data_mu;  // guards data
   platform_data data;
   sim::recorder rec;
-  // Destroyed in reverse order: server, client (callbacks still find `events` and the
-  // stopped scheduler), scheduler, events.
+  // Destroyed in reverse order: server, client (its last callbacks still find `events`
+  // and the stopped scheduler), scheduler, events. `events` only keeps a reference to
+  // `client`, so it may be built first.
+  event_sender events;
   sim::scheduler sched;
   net::http_client client;
-  event_sender events;
   std::unique_ptr<net::http_server> http;
 };
 
