@@ -66,6 +66,18 @@ void actor_host::commit(storage::write_set ws, commit_done done) {
   caf::anon_send(impl_->store, commit_cb_atom::value, std::move(ws), std::move(done));
 }
 
+void actor_host::submit(storage::write_set ws, std::vector<core::command> commands,
+                        commit_done done) {
+  if (!impl_->store) return done(false, "engine is shutting down");
+  auto dispatcher = impl_->dispatcher;
+  commit_done then = [dispatcher, commands = std::move(commands), done](bool ok,
+                                                                       const std::string& err) {
+    if (ok && !commands.empty()) caf::anon_send(dispatcher, enqueue_atom::value, commands);
+    done(ok, err);
+  };
+  caf::anon_send(impl_->store, commit_cb_atom::value, std::move(ws), std::move(then));
+}
+
 void actor_host::requeue(uint64_t command_id, commit_done done) {
   if (!impl_->dispatcher) return done(false, "engine is shutting down");
   caf::anon_send(impl_->dispatcher, requeue_atom::value, command_id, std::move(done));

@@ -25,6 +25,8 @@ class actor_host : public engine_port {
 
   void deliver(candidate_input in) override;
   void commit(storage::write_set ws, commit_done done) override;
+  void submit(storage::write_set ws, std::vector<core::command> commands,
+              commit_done done) override;
   void requeue(uint64_t command_id, commit_done done) override;
   std::string system_json() override;
 

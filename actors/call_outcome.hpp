@@ -20,6 +20,8 @@ struct call_outcome {
   core::resolved_opportunity resolved;
   std::string created_request_id;
   bool archived_as_hired = false;
+  std::string lever_opportunity_id;  ///< prospect.export: the opportunity found or created
+  bool linked = false;               ///< prospect.export: it existed already (skipped)
 };
 
 }  // namespace vouch::actors

@@ -50,6 +50,7 @@ std::string build_payload(const core::command_spec& spec, const core::candidate_
       break;
     case command_kind::lever_resolve:
     case command_kind::lever_followup_check:
+    case command_kind::prospect_export:  // built by the prospect intake, not a candidate
       break;
     case command_kind::mail_followup:
       p = {{"to", c.owner.email},

@@ -8,6 +8,8 @@
 #include <map>
 #include <random>
 
+#include <nlohmann/json.hpp>
+
 #include "actors/actors.hpp"
 #include "actors/lever_client.hpp"
 #include "actors/mailer.hpp"
@@ -35,7 +37,8 @@ struct worker_deps {
 
 caf::behavior lever_worker(caf::event_based_actor* self, worker_deps deps) {
   auto client = std::make_shared<lever_client>(*deps.http, *deps.limiter,
-                                               deps.ctx->cfg.lever.timeout);
+                                               deps.ctx->cfg.lever.timeout,
+                                               deps.ctx->cfg.lever.burst);
   return {[=](run_atom, const core::command& cmd, caf::actor reply_to) {
     call_outcome out;
     auto org = deps.ctx->orgs->find(cmd.org);
@@ -87,7 +90,52 @@ struct pool {
   std::size_t size = 0;
 };
 
+/// Records a prospect export's result: prospect status, job progress, outbox entry gone.
+void finish_export(engine_context& ctx, std::map<std::string, core::export_record>& jobs,
+                   const core::command& cmd, const call_outcome* ok, const std::string& error,
+                   storage::write_set& ws) {
+  auto p = nlohmann::json::parse(cmd.payload, nullptr, false);
+  std::string pid = p.is_object() ? p.value("prospect_id", std::string{}) : std::string{};
+  std::string export_id = p.is_object() ? p.value("export_id", std::string{}) : std::string{};
+  auto now = now_ms();
+  if (auto pr = storage::load_prospect(*ctx.db, cmd.org, pid)) {
+    if (ok) {
+      pr->status = ok->linked ? core::prospect_status::linked : core::prospect_status::exported;
+      pr->lever_opportunity_id = ok->lever_opportunity_id;
+      pr->reason.clear();
+    } else {
+      pr->status = core::prospect_status::failed;
+      pr->reason = error;
+    }
+    pr->updated_at = now;
+    storage::put_prospect(ws, *pr);
+  }
+  storage::del_command(ws, cmd.id);
+  if (export_id.empty()) return;
+  auto it = jobs.find(export_id);
+  if (it == jobs.end()) {
+    auto job = storage::load_export(*ctx.db, export_id);
+    if (!job) return;
+    it = jobs.emplace(export_id, std::move(*job)).first;
+  }
+  auto& job = it->second;
+  if (!ok) {
+    ++job.failed;
+    if (job.failures.size() < 100) job.failures.push_back(pid + ": " + error);
+  } else if (ok->linked) {
+    ++job.skipped;
+  } else {
+    ++job.done;
+  }
+  job.updated_at = now;
+  if (job.done + job.failed + job.skipped >= job.total && job.state == core::export_state::running)
+    job.state = job.failed == job.total && job.total > 0 ? core::export_state::failed
+                                                        : core::export_state::done;
+  storage::put_export(ws, job);
+}
+
 struct dispatcher_state {
+  std::map<std::string, core::export_record> exports;  ///< progress of jobs seen since start
   std::map<uint64_t, core::command> commands;     ///< pending, not in flight
   std::multimap<int64_t, uint64_t> schedule;      ///< next_at -> id
   std::map<uint64_t, core::command> in_flight;
@@ -119,6 +167,9 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
   make_pool("lever", 8, lever_worker);
   make_pool("platform", 4, platform_worker);
   make_pool("mail", 1, mail_worker);
+  // One export worker: exports run one at a time, so two prospects with one email never
+  // race past each other's Lever search (and bulk work stays behind live work).
+  make_pool("export", 1, lever_worker);
   self->attach_functor([limiter] {});  // the limiter lives as long as the dispatcher
 
   auto policy_for = [=](const core::command& c) {
@@ -226,6 +277,31 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         in.event.command = cmd.kind;
         in.event.generation = cmd.generation;
         auto kind_label = std::string("kind=\"") + core::to_string(cmd.kind) + "\"";
+        if (cmd.kind == core::command_kind::prospect_export) {
+          auto kind = core::classify_http(out.status);
+          std::uniform_real_distribution<double> jitter(0.0, 1.0);
+          auto d = out.ok ? core::retry_decision{}
+                          : core::decide_retry(policy_for(cmd), cmd.attempts, kind, out.retry_after,
+                                               jitter(st.rng));
+          storage::write_set ws;
+          if (out.ok || d.dead) {
+            ctx->stats.inc(out.ok ? "vouch_commands_succeeded_total" : "vouch_commands_dead_total",
+                           kind_label);
+            finish_export(*ctx, st.exports, cmd, out.ok ? &out : nullptr, out.error, ws);
+          } else {
+            ctx->stats.inc("vouch_commands_failed_total", kind_label);
+            if (d.counts) ++cmd.attempts;
+            cmd.last_error = out.error;
+            cmd.next_at = now_ms() + d.delay.count();
+            storage::put_command(ws, cmd);
+            schedule(cmd);
+          }
+          self->send(store, commit_cb_atom::value, std::move(ws),
+                     commit_done([](bool, const std::string&) {}));
+          pump();
+          arm();
+          return;
+        }
         if (out.ok) {
           ctx->stats.inc("vouch_commands_succeeded_total", kind_label);
           in.event.kind = core::event_kind::command_done;

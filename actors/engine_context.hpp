@@ -48,6 +48,9 @@ class engine_port {
   virtual void deliver(candidate_input in) = 0;
   /// Commits a write set through the store actor (group commit), then calls done.
   virtual void commit(storage::write_set ws, commit_done done) = 0;
+  /// Commits a write set, then hands its new outbox commands to the dispatcher.
+  virtual void submit(storage::write_set ws, std::vector<core::command> commands,
+                      commit_done done) = 0;
   /// Puts a dead command back in the queue (admin retry). done(false, why) if not dead.
   virtual void requeue(uint64_t command_id, commit_done done) = 0;
   /// Resident actors, mailbox and queue figures as JSON text.

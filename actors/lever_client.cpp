@@ -20,7 +20,8 @@ struct lever_client::reply {
 
 lever_client::reply lever_client::call(const lever_target& t, const std::string& method,
                                        const std::string& path_query, const std::string& body) {
-  limiter_.acquire(t.api_key);
+  // Keep a quarter of the burst for live candidate work while exporting in bulk.
+  limiter_.acquire(t.api_key, background_ ? std::max(2.0, limiter_burst_ / 4) : 0.0);
   net::client_request req;
   req.method = method;
   req.url = t.base_url + path_query;
@@ -105,6 +106,40 @@ call_outcome lever_client::post_note_once(const lever_target& t, const core::com
   auto r = call(t, "POST", with_query(opp_path + "/notes", perform_as(t)), body.dump());
   if (!r.ok()) return failed(r, "POST note");
   out.ok = true;
+  return out;
+}
+
+call_outcome lever_client::export_prospect(const core::command& cmd, const lever_target& t) {
+  call_outcome out;
+  json p = json::parse(cmd.payload, nullptr, false);
+  json emails = p.value("emails", json::array());
+  // Lever creates a new opportunity even for a known email: look every email up first.
+  for (const auto& e : emails) {
+    if (!e.is_string()) continue;
+    auto r = call(t, "GET", "/opportunities?limit=1&email=" + net::url_encode(e.get<std::string>()));
+    if (!r.ok()) return failed(r, "GET opportunities by email");
+    auto rows = r.body.value("data", json::array());
+    if (rows.is_array() && !rows.empty()) {
+      out.ok = true;
+      out.linked = true;
+      out.lever_opportunity_id = str(rows[0], "id");
+      return out;
+    }
+  }
+  json phones = json::array();
+  for (const auto& ph : p.value("phones", json::array()))
+    if (ph.is_string()) phones.push_back({{"type", "other"}, {"value", ph}});
+  json body = {{"name", p.value("name", std::string{})},
+               {"headline", p.value("headline", std::string{})},
+               {"emails", emails},
+               {"phones", phones},
+               {"tags", json::array({"vouch-prospect"})},
+               {"sources", json::array({"vouch"})},
+               {"origin", "sourced"}};
+  auto r = call(t, "POST", with_query("/opportunities", perform_as(t)), body.dump());
+  if (!r.ok()) return failed(r, "POST opportunities");
+  out.ok = true;
+  out.lever_opportunity_id = str(r.body.value("data", json::object()), "id");
   return out;
 }
 
@@ -207,6 +242,12 @@ call_outcome lever_client::run(const core::command& cmd, const lever_target& t) 
       auto r = call(t, "PUT", with_query(opp_path + "/archived", perform_as(t)), body.dump());
       if (!r.ok()) return failed(r, "PUT archived");
       return post_note_once(t, cmd, payload.value("text", std::string{}));
+    }
+    case command_kind::prospect_export: {
+      background_ = true;
+      auto res = export_prospect(cmd, t);
+      background_ = false;
+      return res;
     }
     default:
       out.status = 400;

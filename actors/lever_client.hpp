@@ -20,8 +20,9 @@ struct lever_target {
 
 class lever_client {
  public:
-  lever_client(net::http_client& http, rate_limiter& limiter, std::chrono::milliseconds timeout)
-      : http_(http), limiter_(limiter), timeout_(timeout) {}
+  lever_client(net::http_client& http, rate_limiter& limiter, std::chrono::milliseconds timeout,
+               double burst = 20)
+      : http_(http), limiter_(limiter), timeout_(timeout), limiter_burst_(burst) {}
 
   call_outcome run(const core::command& cmd, const lever_target& target);
 
@@ -31,9 +32,12 @@ class lever_client {
                               const std::string& text);
   reply call(const lever_target& t, const std::string& method, const std::string& path_query,
              const std::string& body = {});
+  call_outcome export_prospect(const core::command& cmd, const lever_target& t);
+  bool background_ = false;  ///< the command in progress yields to live work
   net::http_client& http_;
   rate_limiter& limiter_;
   std::chrono::milliseconds timeout_;
+  double limiter_burst_;
 };
 
 /// The text marking a note as this command's, so a re-sent note is found, not duplicated.

@@ -4,7 +4,7 @@
 
 namespace vouch::actors {
 
-void rate_limiter::acquire(const std::string& key) {
+void rate_limiter::acquire(const std::string& key, double reserve) {
   for (;;) {
     std::chrono::nanoseconds wait{0};
     {
@@ -12,8 +12,13 @@ void rate_limiter::acquire(const std::string& key) {
       auto now = std::chrono::steady_clock::now();
       auto it = buckets_.find(key);
       if (it == buckets_.end()) it = buckets_.emplace(key, core::token_bucket(rate_, burst_, now)).first;
-      if (it->second.try_take(now)) return;
-      wait = it->second.wait_time(now);
+      auto& b = it->second;
+      if (reserve <= 0 || b.level(now) >= 1.0 + reserve) {
+        if (b.try_take(now)) return;
+        wait = b.wait_time(now);
+      } else {
+        wait = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / std::max(rate_, 0.001)));
+      }
     }
     std::this_thread::sleep_for(std::max(wait, std::chrono::nanoseconds(std::chrono::microseconds(200))));
   }

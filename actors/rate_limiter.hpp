@@ -14,8 +14,10 @@ namespace vouch::actors {
 class rate_limiter {
  public:
   rate_limiter(double rate_per_s, double burst) : rate_(rate_per_s), burst_(burst) {}
-  /// Blocks the calling (detached worker) thread until the key has a token.
-  void acquire(const std::string& key);
+  /// Blocks the calling (detached worker) thread until the key has a token. A background
+  /// caller (bulk export) passes a `reserve`: it only takes a token while more than
+  /// `reserve` tokens are left, so live candidate work always finds one within 1/rate.
+  void acquire(const std::string& key, double reserve = 0);
   /// Current level of each key's bucket, for /admin/v1/system.
   std::map<std::string, double> levels();
 

@@ -12,6 +12,8 @@ constexpr uint8_t history_v1 = 1;
 constexpr uint8_t command_v1 = 1;
 constexpr uint8_t org_v1 = 1;
 constexpr uint8_t template_v1 = 1;
+constexpr uint8_t prospect_v1 = 1;
+constexpr uint8_t export_v1 = 1;
 
 void put_person(byte_writer& w, const person& p) {
   w.str(p.id);
@@ -147,7 +149,7 @@ std::optional<command> decode_command(std::string_view bytes) {
   uint32_t attempts = 0;
   if (!r.u8(version) || version != command_v1) return std::nullopt;
   if (!(r.u64(c.id) && r.str(c.org) && r.str(c.opp) &&
-        get_enum(r, c.kind, static_cast<uint8_t>(command_kind::mail_followup)) &&
+        get_enum(r, c.kind, static_cast<uint8_t>(command_kind::prospect_export)) &&
         r.str(c.payload) && r.str(c.idem_key) && r.u32(c.generation) && r.u32(attempts) &&
         r.i64(c.created_at) && r.i64(c.next_at) &&
         get_enum(r, c.status, static_cast<uint8_t>(command_status::dead)) && r.str(c.last_error) &&
@@ -216,6 +218,66 @@ std::optional<template_record> decode_template(std::string_view bytes) {
         r.i64(t.priority) && r.boolean(t.is_default) && r.str(t.body_json) && r.at_end()))
     return std::nullopt;
   return t;
+}
+
+std::string encode(const prospect_record& p) {
+  byte_writer w;
+  w.u8(prospect_v1);
+  w.str(p.org);
+  w.str(p.id);
+  w.str(p.name);
+  w.str(p.headline);
+  w.strs(p.emails);
+  w.strs(p.phones);
+  w.u8(static_cast<uint8_t>(p.status));
+  w.str(p.lever_opportunity_id);
+  w.str(p.reason);
+  w.i64(p.created_at);
+  w.i64(p.updated_at);
+  return w.take();
+}
+
+std::optional<prospect_record> decode_prospect(std::string_view bytes) {
+  byte_reader r(bytes);
+  uint8_t version = 0;
+  prospect_record p;
+  if (!r.u8(version) || version != prospect_v1) return std::nullopt;
+  if (!(r.str(p.org) && r.str(p.id) && r.str(p.name) && r.str(p.headline) && r.strs(p.emails) &&
+        r.strs(p.phones) &&
+        get_enum(r, p.status, static_cast<uint8_t>(prospect_status::not_exportable)) &&
+        r.str(p.lever_opportunity_id) && r.str(p.reason) && r.i64(p.created_at) &&
+        r.i64(p.updated_at) && r.at_end()))
+    return std::nullopt;
+  return p;
+}
+
+std::string encode(const export_record& e) {
+  byte_writer w;
+  w.u8(export_v1);
+  w.str(e.id);
+  w.str(e.org);
+  w.u8(static_cast<uint8_t>(e.state));
+  w.u64(e.total);
+  w.u64(e.done);
+  w.u64(e.failed);
+  w.u64(e.skipped);
+  w.i64(e.created_at);
+  w.i64(e.updated_at);
+  w.strs(e.failures);
+  return w.take();
+}
+
+std::optional<export_record> decode_export(std::string_view bytes) {
+  byte_reader r(bytes);
+  uint8_t version = 0;
+  export_record e;
+  if (!r.u8(version) || version != export_v1) return std::nullopt;
+  if (!(r.str(e.id) && r.str(e.org) &&
+        get_enum(r, e.state, static_cast<uint8_t>(export_state::cancelled)) && r.u64(e.total) &&
+        r.u64(e.done) && r.u64(e.failed) && r.u64(e.skipped) && r.i64(e.created_at) &&
+        r.i64(e.updated_at) && r.strs(e.failures) && r.at_end()))
+    return std::nullopt;
+  return e;
 }
 
 }  // namespace vouch::core

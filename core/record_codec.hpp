@@ -26,4 +26,10 @@ std::optional<org_record> decode_org(std::string_view bytes);
 std::string encode(const template_record& t);
 std::optional<template_record> decode_template(std::string_view bytes);
 
+std::string encode(const prospect_record& p);
+std::optional<prospect_record> decode_prospect(std::string_view bytes);
+
+std::string encode(const export_record& e);
+std::optional<export_record> decode_export(std::string_view bytes);
+
 }  // namespace vouch::core

@@ -17,11 +17,12 @@ constexpr std::array<const char*, 11> state_names = {"idle",
                                                      "expired",
                                                      "needs_attention"};
 
-constexpr std::array<const char*, 11> command_names = {
+constexpr std::array<const char*, 12> command_names = {
     "lever.resolve",           "lever.note",           "lever.add_links",
     "platform.create_request", "platform.remind",      "platform.expire",
     "platform.hiring_status",  "lever.followup_check", "lever.archive_hired",
-    "lever.outcome_note",      "mail.followup"};
+    "lever.outcome_note",      "mail.followup",        "prospect.export"};
+static_assert(command_names.back() != nullptr, "every command_kind needs a name");
 
 constexpr std::array<const char*, 3> timer_names = {"reminder", "expiry", "followup"};
 
@@ -61,6 +62,8 @@ const char* target_of(command_kind k) {
       return "platform";
     case command_kind::mail_followup:
       return "mail";
+    case command_kind::prospect_export:
+      return "export";
     default:
       return "lever";
   }
@@ -75,6 +78,17 @@ const char* to_string(timer_kind k) {
 }
 bool parse_timer_kind(std::string_view s, timer_kind& out) {
   return parse_name(timer_names, s, out);
+}
+
+const char* to_string(prospect_status s) {
+  static constexpr std::array<const char*, 6> names = {"stored", "queued",  "exported",
+                                                        "linked", "failed", "not_exportable"};
+  return names.at(static_cast<std::size_t>(s));
+}
+
+const char* to_string(export_state s) {
+  static constexpr std::array<const char*, 4> names = {"running", "done", "failed", "cancelled"};
+  return names.at(static_cast<std::size_t>(s));
 }
 
 }  // namespace vouch::core

@@ -45,6 +45,7 @@ enum class command_kind : uint8_t {
   lever_archive_hired,      ///< PUT archived with the hired reason, plus a note
   lever_outcome_note,       ///< a note recording a hire decision
   mail_followup,            ///< the owner follow-up email
+  prospect_export,          ///< find or create the prospect's Lever opportunity
 };
 
 const char* to_string(command_kind k);
@@ -143,6 +144,37 @@ struct template_record {
   int64_t priority = 0;
   bool is_default = false;
   std::string body_json;  ///< the whole template, with "id"
+};
+
+// -- prospects and exports ------------------------------------------------------------
+
+enum class prospect_status : uint8_t {
+  stored,          ///< kept; not exported (yet)
+  queued,          ///< an export command is in the outbox
+  exported,        ///< we created its Lever opportunity
+  linked,          ///< Lever already had an opportunity with its email
+  failed,          ///< the export was dead-lettered (see reason)
+  not_exportable,  ///< cannot be exported (see reason), e.g. no email
+};
+const char* to_string(prospect_status s);
+
+struct prospect_record {
+  std::string org, id, name, headline;
+  std::vector<std::string> emails, phones;
+  prospect_status status = prospect_status::stored;
+  std::string lever_opportunity_id, reason;
+  int64_t created_at = 0, updated_at = 0;
+};
+
+enum class export_state : uint8_t { running, done, failed, cancelled };
+const char* to_string(export_state s);
+
+struct export_record {
+  std::string id, org;
+  export_state state = export_state::running;
+  uint64_t total = 0, done = 0, failed = 0, skipped = 0;
+  int64_t created_at = 0, updated_at = 0;
+  std::vector<std::string> failures;  ///< "<prospect id>: <reason>", at most 100 kept
 };
 
 }  // namespace vouch::core

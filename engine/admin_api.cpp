@@ -1,5 +1,7 @@
 #include "engine/admin_api.hpp"
 
+#include "actors/prospects.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -415,7 +417,9 @@ struct admin_api::impl : std::enable_shared_from_this<impl> {
   void release_write();
   /// Commits `ws`, reloads `org` in the directory, then answers `status` with `body`.
   void commit(storage::write_set ws, const std::string& org, answer a, slot_ptr slot,
-              unsigned status, json body);
+              unsigned status, json body, std::vector<core::command> commands = {});
+  void start_export(const std::string& org, const answer& a);
+  void get_export(const std::string& id, const answer& a);
 
   // -- handlers --------------------------------------------------------------------------------
 
@@ -605,15 +609,13 @@ void admin_api::impl::route(call& c, answer& a) {
     }
     if (n == 3 && is(2, "exports")) {
       a.route = "exports";
-      if (method_is(c, {"POST"}, a))
-        a.error(501, "not_implemented", "prospect exports are not implemented yet");
+      if (method_is(c, {"POST"}, a)) start_export(org, a);
       return;
     }
   }
   if (n == 2 && is(0, "exports")) {
     a.route = "export";
-    if (method_is(c, {"GET"}, a))
-      a.error(501, "not_implemented", "prospect exports are not implemented yet");
+    if (method_is(c, {"GET"}, a)) get_export(s[1], a);
     return;
   }
   if (n == 1 && is(0, "outbox")) {
@@ -674,10 +676,10 @@ void admin_api::impl::release_write() {
 }
 
 void admin_api::impl::commit(storage::write_set ws, const std::string& org, answer a, slot_ptr slot,
-                             unsigned status, json body) {
+                             unsigned status, json body, std::vector<core::command> commands) {
   if (!ctx.port) return a.error(503, "unavailable", "the engine is not running");
   auto self = shared_from_this();
-  ctx.port->commit(std::move(ws), [self, org, a, slot, status, body = std::move(body)](
+  ctx.port->submit(std::move(ws), std::move(commands), [self, org, a, slot, status, body = std::move(body)](
                                       bool ok, const std::string& err) {
     if (!ok) {
       a.error(503, "unavailable", "storage: " + err);
@@ -765,9 +767,55 @@ void admin_api::impl::put_lever(const std::string& org, const call& c, const ans
         rec.updated_at = now_ms();
         storage::write_set ws;
         storage::put_org(ws, rec);
-        commit(std::move(ws), org, a, slot, 200, render_lever_connection(rec));
+        json body = render_lever_connection(rec);
+        std::vector<core::command> commands;
+        if (p.export_existing) {
+          // export_existing_prospects: start a bulk export in the same commit.
+          auto plan = actors::start_export(ctx, org, now_ms());
+          for (auto& op : plan.ws.ops) ws.ops.push_back(std::move(op));
+          commands = std::move(plan.commands);
+          body["export_id"] = plan.export_id;
+        }
+        commit(std::move(ws), org, a, slot, 200, std::move(body), std::move(commands));
       },
       a);
+}
+
+void admin_api::impl::start_export(const std::string& org, const answer& a) {
+  auto view = ctx.orgs ? ctx.orgs->find(org) : nullptr;
+  if (!view) return a.not_found("no org " + org);
+  if (!view->rec.connected || view->api_key.empty())
+    return a.error(409, "not_connected", "org " + org + " has no Lever connection to export to");
+  exclusive(
+      [this, org, a](slot_ptr slot) {
+        auto plan = actors::start_export(ctx, org, now_ms());
+        commit(std::move(plan.ws), "", a, slot, 202, json{{"id", plan.export_id}},
+               std::move(plan.commands));
+      },
+      a);
+}
+
+void admin_api::impl::get_export(const std::string& id, const answer& a) {
+  auto job = storage::load_export(*ctx.db, id);
+  if (!job) return a.not_found("no export " + id);
+  const auto finished = job->done + job->failed + job->skipped;
+  const double secs = std::max<int64_t>(job->updated_at - job->created_at, 1) / 1000.0;
+  const double rate = finished / secs;
+  json body = {{"id", job->id},
+               {"org", job->org},
+               {"state", core::to_string(job->state)},
+               {"total", job->total},
+               {"done", job->done},
+               {"failed", job->failed},
+               {"skipped", job->skipped},
+               {"rate_per_s", rate},
+               {"eta_s", nullptr},
+               {"failures", job->failures},
+               {"created_at", job->created_at},
+               {"updated_at", job->updated_at}};
+  if (job->state == core::export_state::running && rate > 0)
+    body["eta_s"] = (job->total - finished) / rate;
+  a.json_body(200, body);
 }
 
 void admin_api::impl::webhook_urls(const std::string& org, const answer& a) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "actors/prospects.hpp"
 #include "core/crypto.hpp"
 #include "core/hire_token.hpp"
 #include "engine/hire_pages.hpp"
@@ -293,6 +294,8 @@ void ingress::platform_event(net::http_request&& req, reply_fn respond) {
       return fail(400, "bad_request", "hired: expected a boolean");
     ev.kind = core::event_kind::hire_status_changed;
     ev.hired = hired;
+  } else if (type == "prospect.created") {
+    return prospect_created(obj, *org, req.header("webhook-id"), std::move(respond));
   } else {
     ctx_.stats.inc("vouch_webhooks_total", "source=\"platform\",outcome=\"ignored\"");
     return respond(accepted("ignored"));
@@ -325,6 +328,57 @@ std::string form_or_query_answer(const std::string& text) {
   return {};
 }
 }  // namespace
+
+void ingress::prospect_created(const simdjson::dom::object& obj, const actors::org_view& org,
+                               const std::string& msg_id, reply_fn respond) {
+  auto fail = [&](const std::string& msg) {
+    ctx_.stats.inc("vouch_webhooks_total", "source=\"platform\",outcome=\"bad_request\"");
+    respond(error_response(400, "bad_request", msg));
+  };
+  simdjson::dom::object p;
+  if (obj["prospect"].get_object().get(p)) return fail("prospect: expected an object");
+  core::prospect_record rec;
+  rec.org = org.rec.id;
+  std::string_view sv;
+  if (p["id"].get_string().get(sv) || sv.empty())
+    return fail("prospect.id: expected a non-empty string");
+  rec.id = std::string(sv);
+  if (p["name"].get_string().get(sv)) return fail("prospect.name: expected a string");
+  rec.name = std::string(sv);
+  auto headline = p["headline"];
+  if (headline.error() != simdjson::NO_SUCH_FIELD && !headline.is_null()) {
+    if (headline.get_string().get(sv)) return fail("prospect.headline: expected a string");
+    rec.headline = std::string(sv);
+  }
+  for (const char* field : {"emails", "phones"}) {
+    auto el = p[field];
+    if (el.error() == simdjson::NO_SUCH_FIELD) continue;
+    simdjson::dom::array arr;
+    if (el.get_array().get(arr))
+      return fail(std::string("prospect.") + field + ": expected an array of strings");
+    for (auto item : arr) {
+      if (item.get_string().get(sv))
+        return fail(std::string("prospect.") + field + ": expected an array of strings");
+      (std::string(field) == "emails" ? rec.emails : rec.phones).emplace_back(sv);
+    }
+  }
+  auto key = dedupe_hash("platform|" + rec.org + "|" + msg_id);
+  if (storage::dedupe_seen(*ctx_.db, key)) return respond(accepted("duplicate"));
+  auto plan = actors::intake_prospect(ctx_, org, std::move(rec), key, now_ms());
+  auto* stats = &ctx_.stats;
+  ctx_.port->submit(std::move(plan.ws), std::move(plan.commands),
+                    [respond, stats](bool ok, const std::string&) {
+                      stats->inc("vouch_webhooks_total",
+                                 std::string("source=\"platform\",outcome=\"") +
+                                     (ok ? "accepted" : "unavailable") + "\"");
+                      if (!ok) {
+                        auto res = error_response(503, "unavailable", "storage is unavailable");
+                        res.headers.push_back({"Retry-After", "5"});
+                        return respond(std::move(res));
+                      }
+                      respond(accepted());
+                    });
+}
 
 void ingress::hire_confirmation(net::http_request&& req, reply_fn respond,
                                 const std::string& token) {

@@ -5,6 +5,8 @@
 
 #include <functional>
 
+#include <simdjson.h>
+
 #include "actors/engine_context.hpp"
 #include "net/http_server.hpp"
 
@@ -24,6 +26,8 @@ class ingress {
   void lever_webhook(net::http_request&& req, reply_fn respond, const std::string& org,
                      bool hired_path);
   void platform_event(net::http_request&& req, reply_fn respond);
+  void prospect_created(const simdjson::dom::object& obj, const actors::org_view& org,
+                        const std::string& msg_id, reply_fn respond);
   void hire_confirmation(net::http_request&& req, reply_fn respond, const std::string& token);
   actors::engine_context& ctx_;
 };

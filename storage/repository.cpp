@@ -187,6 +187,45 @@ uint64_t max_command_id(const database& db) {
   return best;
 }
 
+void put_prospect(write_set& ws, const prospect_record& p) {
+  ws.put(table::prospects, join(p.org, p.id), encode(p));
+}
+
+std::optional<prospect_record> load_prospect(const database& db, std::string_view org,
+                                             std::string_view id) {
+  auto v = db.get(table::prospects, join(org, id));
+  if (!v) return std::nullopt;
+  return decode_prospect(*v);
+}
+
+std::vector<prospect_record> list_prospects(const database& db, std::string_view org) {
+  std::vector<prospect_record> out;
+  std::string prefix(org);
+  prefix.push_back(sep);
+  db.scan(table::prospects, prefix, {}, [&](std::string_view, std::string_view v) {
+    if (auto p = decode_prospect(v)) out.push_back(std::move(*p));
+    return true;
+  });
+  return out;
+}
+
+void put_export(write_set& ws, const export_record& e) { ws.put(table::exports, e.id, encode(e)); }
+
+std::optional<export_record> load_export(const database& db, std::string_view id) {
+  auto v = db.get(table::exports, id);
+  if (!v) return std::nullopt;
+  return decode_export(*v);
+}
+
+std::vector<export_record> list_exports(const database& db) {
+  std::vector<export_record> out;
+  db.scan(table::exports, {}, {}, [&](std::string_view, std::string_view v) {
+    if (auto e = decode_export(v)) out.push_back(std::move(*e));
+    return true;
+  });
+  return out;
+}
+
 void put_max_command_id(write_set& ws, uint64_t id) {
   ws.put(table::meta, max_command_id_key, be64(id));
 }

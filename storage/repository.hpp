@@ -64,6 +64,16 @@ std::vector<stored_timer> list_timers(const database& db);
 bool dedupe_seen(const database& db, const std::string& key);
 /// Highest command id in the outbox or remembered in meta (ids are never reused).
 uint64_t max_command_id(const database& db);
+
+// -- prospects and exports ------------------------------------------------------------------
+
+void put_prospect(write_set& ws, const core::prospect_record& p);
+std::optional<core::prospect_record> load_prospect(const database& db, std::string_view org,
+                                                   std::string_view id);
+std::vector<core::prospect_record> list_prospects(const database& db, std::string_view org);
+void put_export(write_set& ws, const core::export_record& e);
+std::optional<core::export_record> load_export(const database& db, std::string_view id);
+std::vector<core::export_record> list_exports(const database& db);
 void put_max_command_id(write_set& ws, uint64_t id);
 
 }  // namespace vouch::storage

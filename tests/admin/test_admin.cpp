@@ -58,6 +58,15 @@ struct fake_port : actors::engine_port {
     const bool ok = db->commit(ws, err) == storage::commit_error::none;
     done(ok, err);
   }
+  std::vector<core::command> submitted;
+  void submit(storage::write_set ws, std::vector<core::command> commands,
+              actors::commit_done done) override {
+    {
+      std::lock_guard<std::mutex> g(mu);
+      for (auto& c : commands) submitted.push_back(c);
+    }
+    commit(std::move(ws), std::move(done));
+  }
   void requeue(uint64_t id, actors::commit_done done) override {
     auto cmd = storage::load_command(*db, id);
     if (!cmd || cmd->status != core::command_status::dead) return done(false, "not dead");
