@@ -89,27 +89,29 @@ std::string actor_host::system_json() {
   if (!i.sys) return j.dump();
   caf::scoped_actor self{*i.sys};
   auto timeout = std::chrono::seconds(1);
-  self->request(i.router, timeout, stats_atom::value)
-      .receive(
-          [&](uint64_t resident, uint64_t activations, uint64_t mailbox) {
-            j["actors"] = {{"resident", resident},
-                           {"activations", activations},
-                           {"router_mailbox", mailbox}};
-          },
-          [&](caf::error&) { j["actors"] = nullptr; });
-  self->request(i.dispatcher, timeout, stats_atom::value)
-      .receive(
-          [&](uint64_t pending, uint64_t in_flight, uint64_t lever_idle, uint64_t platform_idle) {
-            j["outbox_queue"] = {{"scheduled", pending}, {"in_flight", in_flight}};
-            j["pools"] = {{"lever", {{"size", 8}, {"idle", lever_idle}}},
-                          {"platform", {{"size", 4}, {"idle", platform_idle}}}};
-          },
-          [&](caf::error&) { j["outbox_queue"] = nullptr; });
+  auto ask = [&](const caf::actor& who, const char* key) {
+    self->request(who, timeout, stats_atom::value)
+        .receive([&](const std::string& s) { j[key] = nlohmann::json::parse(s, nullptr, false); },
+                 [&](caf::error&) { j[key] = nullptr; });
+  };
+  ask(i.router, "actors");
+  ask(i.dispatcher, "outbox_queue");
+  ask(i.store, "store");
   self->request(i.timers, timeout, stats_atom::value)
       .receive([&](uint64_t n) { j["timers_pending"] = n; },
                [&](caf::error&) { j["timers_pending"] = nullptr; });
-  j["candidates_total"] = i.ctx.db->count(storage::table::candidates);
+  if (j["actors"].is_object()) j["actors"]["total"] = i.ctx.db->count(storage::table::candidates);
   return j.dump();
+}
+
+std::string actor_host::candidate_json(const std::string& org, const std::string& opp) {
+  auto& i = *impl_;
+  std::string out = "{\"resident\":false}";
+  if (!i.sys) return out;
+  caf::scoped_actor self{*i.sys};
+  self->request(i.router, std::chrono::seconds(1), stats_atom::value, org, opp)
+      .receive([&](const std::string& s) { out = s; }, [&](caf::error&) {});
+  return out;
 }
 
 }  // namespace vouch::actors

@@ -51,9 +51,8 @@ prepared_commit prepare_commit(engine_context& ctx, const candidate_input& in,
   }
   if (max_id) storage::put_max_command_id(ws, max_id);
 
-  if (t.requeue_dead) {
-    for (auto id : in.event.kind == event_kind::admin_retry ? c.dead_commands
-                                                            : std::vector<uint64_t>{}) {
+  {
+    for (auto id : t.requeue) {
       auto cmd = storage::load_command(*ctx.db, id);
       if (!cmd) continue;
       cmd->status = command_status::pending;

@@ -250,6 +250,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         in.create_if_missing = false;
         in.event.kind = core::event_kind::admin_retry;
         in.event.now = now_ms();
+        in.event.command_id = id;
         in.done = [done](delivery_outcome o) {
           done(o == delivery_outcome::accepted,
                o == delivery_outcome::accepted ? "" : "the candidate has nothing to retry");
@@ -341,10 +342,15 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
       },
       [=](stats_atom) {
         auto& st = self->state;
-        return std::make_tuple(static_cast<uint64_t>(st.commands.size()),
-                               static_cast<uint64_t>(st.in_flight.size()),
-                               static_cast<uint64_t>(st.pools["lever"].idle.size()),
-                               static_cast<uint64_t>(st.pools["platform"].idle.size()));
+        nlohmann::json pools = nlohmann::json::object();
+        for (auto& [target, p] : st.pools)
+          pools[target] = {{"size", p.size}, {"busy", p.size - p.idle.size()}};
+        nlohmann::json j = {{"scheduled", st.commands.size()},
+                            {"in_flight", st.in_flight.size()},
+                            {"pools", pools},
+                            {"lever_token_buckets", limiter->levels()},
+                            {"dispatcher_mailbox", self->mailbox().size()}};
+        return j.dump();
       },
   };
 }

@@ -55,6 +55,9 @@ class engine_port {
   virtual void requeue(uint64_t command_id, commit_done done) = 0;
   /// Resident actors, mailbox and queue figures as JSON text.
   virtual std::string system_json() = 0;
+  /// Whether the candidate's actor is resident, since when, its mailbox depth and the
+  /// last message it was sent, as JSON text ({"resident": false} when passivated).
+  virtual std::string candidate_json(const std::string& org, const std::string& opp) = 0;
 };
 
 struct engine_context {

@@ -1,7 +1,12 @@
 // The candidate router and the candidate actors it activates.
 #include <chrono>
+#include <algorithm>
+#include <atomic>
 #include <deque>
+#include <map>
 #include <unordered_map>
+
+#include <nlohmann/json.hpp>
 
 #include "actors/actors.hpp"
 #include "actors/candidate_shell.hpp"
@@ -21,6 +26,7 @@ int64_t now_ms() {
 struct candidate_state {
   core::candidate_record rec;
   bool exists = false;  ///< a record is in LMDB
+  std::shared_ptr<std::atomic<uint64_t>> handled;  ///< inputs handled (router reads it)
   static inline const char* name = "vouch.candidate";
 };
 
@@ -30,12 +36,15 @@ void finish(const candidate_input& in, delivery_outcome o) {
 
 caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_context* ctx,
                         caf::actor store, caf::actor dispatcher, caf::actor timers,
-                        core::candidate_record rec, bool exists) {
+                        core::candidate_record rec, bool exists,
+                        std::shared_ptr<std::atomic<uint64_t>> handled) {
   self->state.rec = std::move(rec);
   self->state.exists = exists;
+  self->state.handled = handled;
   return {
       [=](input_atom, candidate_input& in) {
         auto& st = self->state;
+        ++*st.handled;
         if (!in.dedupe_key.empty() && storage::dedupe_seen(*ctx->db, in.dedupe_key)) {
           finish(in, delivery_outcome::duplicate);
           return;
@@ -80,7 +89,11 @@ caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_conte
 
 struct resident {
   caf::actor handle;
-  int64_t last_used = 0;
+  int64_t activated_at = 0, last_used = 0;
+  std::string last_event;
+  uint64_t sent = 0;                               ///< inputs sent to the actor
+  std::shared_ptr<std::atomic<uint64_t>> handled;  ///< inputs it has taken from its mailbox
+  uint64_t depth() const { return handled ? sent - std::min(sent, handled->load()) : 0; }
   bool passivating = false;
   std::deque<candidate_input> waiting;  ///< arrived while the old actor was leaving
 };
@@ -98,7 +111,7 @@ std::string key_of(const std::string& org, const std::string& opp) {
 
 caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ctx,
                      caf::actor store, caf::actor dispatcher, caf::actor timers) {
-  auto activate = [=](const std::string& org, const std::string& opp) {
+  auto activate = [=](resident& r, const std::string& org, const std::string& opp) {
     auto rec = storage::load_candidate(*ctx->db, org, opp);
     bool exists = rec.has_value();
     if (!rec) {
@@ -106,7 +119,11 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
       rec->org = org;
       rec->opp = opp;
     }
-    auto a = self->spawn(candidate, ctx, store, dispatcher, timers, std::move(*rec), exists);
+    r.handled = std::make_shared<std::atomic<uint64_t>>(0);
+    r.sent = 0;
+    r.activated_at = now_ms();
+    auto a = self->spawn(candidate, ctx, store, dispatcher, timers, std::move(*rec), exists,
+                         r.handled);
     self->monitor(a);
     self->state.keys[a.address()] = key_of(org, opp);
     ++self->state.activations;
@@ -125,9 +142,12 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
     if (waiting.empty()) return;
     // Messages that came in while the old actor left: a fresh one loads the committed state.
     auto& r = self->state.residents[key];
-    r.handle = activate(waiting.front().org, waiting.front().opp);
+    r.handle = activate(r, waiting.front().org, waiting.front().opp);
     r.last_used = now_ms();
-    for (auto& in : waiting) self->send(r.handle, input_atom::value, std::move(in));
+    for (auto& in : waiting) {
+      ++r.sent;
+      self->send(r.handle, input_atom::value, std::move(in));
+    }
   });
   auto sweep_every = std::max<int64_t>(ctx->cfg.timing.passivate_after.count() / 2, 100);
   self->delayed_send(self, std::chrono::milliseconds(sweep_every), sweep_atom::value);
@@ -139,8 +159,13 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
           r.waiting.push_back(std::move(in));
           return;
         }
-        if (!r.handle) r.handle = activate(in.org, in.opp);
+        if (!r.handle) r.handle = activate(r, in.org, in.opp);
         r.last_used = now_ms();
+        r.last_event = core::to_string(in.event.kind);
+        if (in.event.kind == core::event_kind::command_done ||
+            in.event.kind == core::event_kind::command_dead)
+          r.last_event += std::string(":") + core::to_string(in.event.command);
+        ++r.sent;
         self->send(r.handle, input_atom::value, std::move(in));
       },
       [=](sweep_atom) {
@@ -157,9 +182,40 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
         self->delayed_send(self, std::chrono::milliseconds(sweep_every), sweep_atom::value);
       },
       [=](stats_atom) {
-        return std::make_tuple(static_cast<uint64_t>(self->state.residents.size()),
-                               self->state.activations,
-                               static_cast<uint64_t>(self->mailbox().size()));
+        // Resident actors per org and mailbox depth percentiles across them.
+        std::map<std::string, uint64_t> per_org;
+        std::vector<uint64_t> depths;
+        for (const auto& [key, r] : self->state.residents) {
+          ++per_org[key.substr(0, key.find('\0'))];
+          depths.push_back(r.depth());
+        }
+        std::sort(depths.begin(), depths.end());
+        auto pct = [&](double q) -> uint64_t {
+          if (depths.empty()) return 0;
+          return depths[std::min(depths.size() - 1, static_cast<std::size_t>(q * depths.size()))];
+        };
+        nlohmann::json j = {{"resident", self->state.residents.size()},
+                            {"activations", self->state.activations},
+                            {"resident_by_org", per_org},
+                            {"mailbox_depth", {{"p50", pct(0.5)}, {"p90", pct(0.9)},
+                                               {"p99", pct(0.99)},
+                                               {"max", depths.empty() ? 0 : depths.back()}}},
+                            {"router_mailbox", self->mailbox().size()}};
+        return j.dump();
+      },
+      [=](stats_atom, const std::string& org, const std::string& opp) {
+        nlohmann::json j = {{"resident", false}};
+        auto it = self->state.residents.find(key_of(org, opp));
+        if (it != self->state.residents.end() && it->second.handle) {
+          const auto& r = it->second;
+          j = {{"resident", true},
+               {"passivating", r.passivating},
+               {"resident_since", r.activated_at},
+               {"mailbox_depth", r.depth()},
+               {"last_message", r.last_event},
+               {"last_message_at", r.last_used}};
+        }
+        return j.dump();
       },
   };
 }

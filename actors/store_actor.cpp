@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 
 #include "actors/actors.hpp"
@@ -17,6 +18,7 @@ struct waiter {
 struct store_state {
   std::vector<waiter> batch;
   uint64_t generation = 0;
+  uint64_t commits = 0, last_batch = 0, max_batch_seen = 0;
   static inline const char* name = "vouch.store";
 };
 
@@ -32,6 +34,9 @@ void commit_batch(caf::stateful_actor<store_state>* self, engine_context& ctx) {
   std::string err;
   auto t0 = std::chrono::steady_clock::now();
   auto rc = ctx.db->commit(sets, err);
+  ++self->state.commits;
+  self->state.last_batch = batch.size();
+  self->state.max_batch_seen = std::max<uint64_t>(self->state.max_batch_seen, batch.size());
   auto dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ctx.stats.observe("vouch_lmdb_commit_seconds", dt,
                     {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5});
@@ -76,6 +81,14 @@ caf::behavior store(caf::stateful_actor<store_state>* self, engine_context* ctx)
       },
       [=](flush_atom, uint64_t gen) {
         if (gen == self->state.generation) commit_batch(self, *ctx);
+      },
+      [=](stats_atom) {
+        const auto& st = self->state;
+        return std::string("{\"commits\":") + std::to_string(st.commits) +
+               ",\"last_batch\":" + std::to_string(st.last_batch) +
+               ",\"max_batch\":" + std::to_string(st.max_batch_seen) +
+               ",\"waiting\":" + std::to_string(st.batch.size()) +
+               ",\"mailbox\":" + std::to_string(self->mailbox().size()) + "}";
       },
   };
 }

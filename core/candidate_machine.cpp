@@ -97,7 +97,7 @@ class builder {
   const machine_event& ev() const { return ev_; }
   const machine_context& ctx() const { return ctx_; }
   transition& result() { return t_; }
-  void set_requeue() { t_.requeue_dead = true; }
+  void requeue(std::vector<uint64_t> ids) { t_.requeue = std::move(ids); }
 
  private:
   std::string event_name() const {
@@ -140,11 +140,13 @@ void on_stage_change(builder& b) {
 }
 
 void on_hired_webhook(builder& b) {
-  if (b.state() == st::hired) {
+  // Also Lever's echo of our own archive call: the hire is known, nothing more to do.
+  if (b.state() == st::hired || b.rec().hired) {
     b.note("Lever reports hired; already recorded");
     return;
   }
   b.mark_hired();
+  b.rec().hired_source = "lever_webhook";
   b.tell_platform(true, "lever_webhook");
   if (in_request_flow(b.state()))
     b.note("hired in Lever; the report flow goes on and ends in hired");
@@ -155,7 +157,9 @@ void on_hired_webhook(builder& b) {
 void on_report_completed(builder& b) {
   const auto& ev = b.ev();
   auto& r = b.rec();
-  if (b.state() != st::awaiting_references) {
+  bool live = b.state() == st::awaiting_references ||
+              (b.state() == st::needs_attention && r.resume_state == st::awaiting_references);
+  if (!live) {
     b.ignore("report " + ev.request_id + " arrived in state " + to_string(b.state()));
     return;
   }
@@ -184,6 +188,7 @@ void report_delivered(builder& b) {
 void decide(builder& b, bool hired, const char* source) {
   if (hired) {
     b.mark_hired();
+    b.rec().hired_source = source;
     b.cmd(command_kind::lever_archive_hired, source);
     if (std::string(source) != "platform") b.tell_platform(true, source);
     if (in_request_flow(b.state()))
@@ -202,7 +207,7 @@ void on_hire_status(builder& b) {
   const auto& ev = b.ev();
   auto s = b.state();
   if (ev.hired) {
-    if (s == st::hired) {
+    if (s == st::hired || b.rec().hired) {
       b.note("platform reports hired; already recorded");
       return;
     }
@@ -271,6 +276,8 @@ void on_command_done(builder& b) {
       if (!current || b.state() != st::requesting) break;
       r.request_id = ev.created_request_id;
       b.go(st::awaiting_references, "request " + r.request_id + " created on the platform");
+      // Hired in Lever before the request existed: the platform learns it now.
+      if (r.hired && r.hired_source == "lever_webhook") b.tell_platform(true, "lever_webhook");
       b.set_timer(timer_kind::reminder, b.ctx().reminder_after_ms);
       b.set_timer(timer_kind::expiry, b.ctx().expiry_after_ms);
       return;
@@ -309,14 +316,14 @@ void on_command_done(builder& b) {
 void on_command_dead(builder& b) {
   const auto& ev = b.ev();
   auto& r = b.rec();
-  if (std::find(r.dead_commands.begin(), r.dead_commands.end(), ev.command_id) ==
-      r.dead_commands.end())
-    r.dead_commands.push_back(ev.command_id);
   if (ev.generation != r.generation) {
     b.note(std::string(to_string(ev.command)) +
            " of an earlier request dead-lettered: " + ev.error);
     return;
   }
+  if (std::find(r.dead_commands.begin(), r.dead_commands.end(), ev.command_id) ==
+      r.dead_commands.end())
+    r.dead_commands.push_back(ev.command_id);
   if (b.state() != st::needs_attention) r.resume_state = b.state();
   bool lever = std::string(target_of(ev.command)) == "lever";
   if (lever && ev.http_status == 403)
@@ -338,6 +345,8 @@ void on_timer(builder& b) {
   ts.erase(it);
   b.result().timers_cleared.push_back(ev.timer);
   auto s = b.state();
+  // A request's clock runs on while an operator looks at a dead letter.
+  if (s == st::needs_attention) s = b.rec().resume_state;
   switch (ev.timer.kind) {
     case timer_kind::reminder:
       if (s == st::awaiting_references) {
@@ -367,8 +376,13 @@ void on_timer(builder& b) {
 
 void on_admin_retry(builder& b) {
   auto& r = b.rec();
+  if (b.ev().command_id != 0) {  // the operator retries one outbox command
+    b.requeue({b.ev().command_id});
+    b.note("operator retry of dead command " + std::to_string(b.ev().command_id));
+    return;
+  }
   if (!r.dead_commands.empty()) {
-    b.set_requeue();
+    b.requeue(r.dead_commands);
     b.note("operator retry: requeueing " + std::to_string(r.dead_commands.size()) +
            " dead command(s)");
     return;

@@ -45,7 +45,7 @@ struct machine_event {
   // report_completed, hire_status_changed, owner_answer
   std::string request_id, report_url;
   bool hired = false;
-  // command_done, command_dead
+  // command_done, command_dead; admin_retry of one outbox command (0: the candidate's)
   uint64_t command_id = 0;
   command_kind command = command_kind::lever_resolve;
   uint32_t generation = 0;
@@ -81,7 +81,7 @@ struct transition {
   std::vector<command_spec> commands;
   std::vector<timer_entry> timers_set, timers_cleared;
   bool ignored = false;       ///< the event did not apply to this candidate
-  bool requeue_dead = false;  ///< admin retry: requeue the candidate's dead commands
+  std::vector<uint64_t> requeue;  ///< admin retry: dead outbox ids to put back in the queue
 };
 
 transition apply(const candidate_record& current, const machine_event& ev,

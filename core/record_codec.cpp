@@ -8,6 +8,7 @@ namespace {
 // Version history, newest last. Add a version when a field is added; keep the decoder
 // of every older version working (tests/core/test_record_codec.cpp holds old bytes).
 constexpr uint8_t candidate_v1 = 1;
+constexpr uint8_t candidate_v2 = 2;  // + hired_source after hired_at
 constexpr uint8_t history_v1 = 1;
 constexpr uint8_t command_v1 = 1;
 constexpr uint8_t org_v1 = 1;
@@ -37,13 +38,14 @@ bool get_enum(byte_reader& r, Enum& e, uint8_t max) {
 
 std::string encode(const candidate_record& c) {
   byte_writer w;
-  w.u8(candidate_v1);
+  w.u8(candidate_v2);
   w.str(c.org);
   w.str(c.opp);
   w.u8(static_cast<uint8_t>(c.state));
   w.str(c.reason);
   w.boolean(c.hired);
   w.i64(c.hired_at);
+  w.str(c.hired_source);
   w.str(c.request_id);
   w.str(c.report_url);
   w.str(c.template_id);
@@ -73,11 +75,12 @@ std::string encode(const candidate_record& c) {
 std::optional<candidate_record> decode_candidate(std::string_view bytes) {
   byte_reader r(bytes);
   uint8_t version = 0;
-  if (!r.u8(version) || version != candidate_v1) return std::nullopt;
+  if (!r.u8(version) || (version != candidate_v1 && version != candidate_v2)) return std::nullopt;
   candidate_record c;
   constexpr auto max_state = static_cast<uint8_t>(cand_state::needs_attention);
   bool ok = r.str(c.org) && r.str(c.opp) && get_enum(r, c.state, max_state) && r.str(c.reason) &&
-            r.boolean(c.hired) && r.i64(c.hired_at) && r.str(c.request_id) && r.str(c.report_url) &&
+            r.boolean(c.hired) && r.i64(c.hired_at) &&
+            (version < candidate_v2 || r.str(c.hired_source)) && r.str(c.request_id) && r.str(c.report_url) &&
             r.str(c.template_id) && get_person(r, c.owner) && r.str(c.name) && r.str(c.email) &&
             r.str(c.phone) && r.str(c.posting_id) && r.str(c.posting_title) &&
             r.strs(c.posting_tags) && r.i64(c.created_at) && r.i64(c.updated_at) &&

@@ -102,6 +102,7 @@ struct candidate_record {
   std::string reason;  ///< "" or "<code>: <text>"
   bool hired = false;
   int64_t hired_at = 0;
+  std::string hired_source;  ///< lever_webhook | owner_email | platform (schema v2)
   std::string request_id, report_url, template_id;
   person owner;
   std::string name, email, phone;  ///< the candidate, as read from Lever

@@ -972,7 +972,17 @@ void admin_api::impl::get_candidate(const std::string& org, const std::string& o
   std::vector<core::command> mine;
   for (auto& cmd : storage::list_commands(*ctx.db))
     if (cmd.org == org && cmd.opp == opp) mine.push_back(std::move(cmd));
-  a.json_body(200, render_candidate(*rec, true, history, mine));
+  json body = render_candidate(*rec, true, history, mine);
+  // Where the actor stands right now, and what happens next.
+  json actor = ctx.port ? json::parse(ctx.port->candidate_json(org, opp), nullptr, false)
+                        : json{{"resident", false}};
+  body["actor"] = actor.is_discarded() ? json{{"resident", false}} : actor;
+  json next = nullptr;
+  for (const auto& t : rec->timers)
+    if (next.is_null() || t.due < next["due"].get<int64_t>())
+      next = {{"kind", core::to_string(t.kind)}, {"due", t.due}};
+  body["next_timer"] = next;
+  a.json_body(200, body);
 }
 
 void admin_api::impl::candidate_action(const std::string& org, const std::string& opp, bool resend,

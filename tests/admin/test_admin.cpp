@@ -76,6 +76,9 @@ struct fake_port : actors::engine_port {
     commit(std::move(ws), std::move(done));
   }
   std::string system_json() override { return R"({"actors":{"resident":3,"total":7}})"; }
+  std::string candidate_json(const std::string&, const std::string&) override {
+    return R"({"resident":true,"mailbox_depth":0})";
+  }
 };
 
 struct answer {
@@ -677,7 +680,7 @@ BOOST_AUTO_TEST_CASE(system_merges_engine_figures_with_storage_and_outbox_counts
   BOOST_TEST(r.body["outbox"] == json({{"pending", 1}, {"dead", 2}}));
 }
 
-BOOST_AUTO_TEST_CASE(a_failed_commit_is_503_and_exports_are_501_for_now) {
+BOOST_AUTO_TEST_CASE(a_failed_commit_is_503_and_an_export_needs_a_connected_org) {
   admin_fixture f;
   f.port.fail_commits = true;
   auto r = f.call("PUT", "/admin/v1/orgs/acme", {{"name", "Acme"}});
@@ -686,6 +689,8 @@ BOOST_AUTO_TEST_CASE(a_failed_commit_is_503_and_exports_are_501_for_now) {
   BOOST_TEST(f.get("/admin/v1/orgs/acme").status == 404);
   f.port.fail_commits = false;
   f.call("PUT", "/admin/v1/orgs/acme", {{"name", "Acme"}});
-  BOOST_TEST(f.call("POST", "/admin/v1/orgs/acme/exports", json::object()).status == 501);
-  BOOST_TEST(f.get("/admin/v1/exports/exp-1").status == 501);
+  auto ex = f.call("POST", "/admin/v1/orgs/acme/exports", json::object());
+  BOOST_TEST(ex.status == 409);
+  BOOST_TEST(ex.error_code() == "not_connected");
+  BOOST_TEST(f.get("/admin/v1/exports/exp-1").status == 404);
 }

@@ -365,7 +365,7 @@ void check_rows(const std::vector<row>& rows) {
       BOOST_TEST(kinds(t.timers_set) == sorted(r.set), boost::test_tools::per_element());
       BOOST_TEST(kinds(t.timers_cleared) == sorted(r.cleared), boost::test_tools::per_element());
       BOOST_TEST(t.ignored == r.ignored);
-      BOOST_TEST(t.requeue_dead == r.requeue);
+      BOOST_TEST(!t.requeue.empty() == r.requeue);
       BOOST_TEST(t.history.size() == r.entries);
       for (const auto& c : t.commands) {
         if (c.kind != ck::platform_hiring_status) continue;
@@ -980,7 +980,7 @@ BOOST_AUTO_TEST_CASE(a_confidential_resolve_is_retried_by_the_operator_and_the_f
   BOOST_TEST(to_string(c.state) == "needs_attention");
   BOOST_TEST(c.reason.rfind("confidential_access: ", 0) == 0u);
   auto retry = run(event(event_kind::admin_retry));
-  BOOST_TEST(retry.requeue_dead);
+  BOOST_TEST(!retry.requeue.empty());
   BOOST_TEST(to_string(c.state) == "needs_attention");
   auto ok = resolved({"engineering"}, "ada@example.com", 77);
   ok.generation = g;
@@ -988,6 +988,78 @@ BOOST_AUTO_TEST_CASE(a_confidential_resolve_is_retried_by_the_operator_and_the_f
   BOOST_TEST(to_string(c.state) == "requesting");
   BOOST_TEST(c.reason.empty());
   BOOST_TEST((kinds(t.commands) == std::vector<ck>{ck::platform_create_request}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// -- regressions: each of these once went wrong ---------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(candidate_machine_regressions)
+
+BOOST_AUTO_TEST_CASE(lever_echo_of_a_hire_recorded_in_the_request_flow_tells_the_platform_nothing) {
+  const auto ctx = standard_context();
+  candidate_record c = in(st::awaiting_references);
+  c.request_id = "req-9";
+  auto t = apply(c, hire_status(true), ctx);
+  BOOST_TEST(kinds(t.commands) == std::vector<ck>{ck::lever_archive_hired},
+             boost::test_tools::per_element());
+  t = apply(t.next, hired_webhook(), ctx);
+  BOOST_TEST(t.commands.empty());
+  BOOST_TEST(to_string(t.next.state) == "awaiting_references");
+  t = apply(t.next, hire_status(true), ctx);  // the platform says it again
+  BOOST_TEST(t.commands.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_dead_letter_of_an_earlier_request_does_not_block_the_operator_retry) {
+  const auto ctx = standard_context();
+  candidate_record c = in(st::needs_attention).reason("no_template: none matches");
+  auto t = apply(c, dead(ck::lever_note, 500, false, 41, gen - 1), ctx);
+  BOOST_TEST(t.next.dead_commands.empty());
+  t = apply(t.next, event(event_kind::admin_retry), ctx);
+  BOOST_TEST(to_string(t.next.state) == "resolving");
+  BOOST_TEST(t.requeue.empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_outbox_retry_requeues_exactly_the_command_the_operator_chose) {
+  const auto ctx = standard_context();
+  candidate_record c = in(st::hired);
+  auto e = event(event_kind::admin_retry);
+  e.command_id = 99;
+  auto t = apply(c, e, ctx);
+  BOOST_TEST(t.requeue == std::vector<uint64_t>{99}, boost::test_tools::per_element());
+  BOOST_TEST(to_string(t.next.state) == "hired");
+}
+
+BOOST_AUTO_TEST_CASE(the_expiry_clock_runs_on_while_a_dead_reminder_waits_for_the_operator) {
+  const auto ctx = standard_context();
+  candidate_record c = in(st::needs_attention).resume(st::awaiting_references).timer(expiry_timer);
+  c.request_id = "req-9";
+  auto t = apply(c, timer(expiry_timer), ctx);
+  BOOST_TEST(to_string(t.next.state) == "expired");
+  BOOST_TEST(kinds(t.commands) == std::vector<ck>{ck::platform_expire},
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_report_that_arrives_while_a_dead_reminder_waits_is_still_delivered) {
+  const auto ctx = standard_context();
+  candidate_record c = in(st::needs_attention).resume(st::awaiting_references);
+  c.request_id = "req-9";
+  auto t = apply(c, report("req-9"), ctx);
+  BOOST_TEST(to_string(t.next.state) == "report_ready");
+  BOOST_TEST(kinds(t.commands) == std::vector<ck>{ck::lever_note},
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_hire_in_lever_before_the_request_exists_reaches_the_platform_later) {
+  const auto ctx = standard_context();
+  candidate_record c = in(st::requesting);
+  auto t = apply(c, hired_webhook(), ctx);
+  BOOST_TEST(t.commands.empty());  // no request yet: nothing to tell
+  t = apply(t.next, created("req-9"), ctx);
+  BOOST_TEST(to_string(t.next.state) == "awaiting_references");
+  BOOST_REQUIRE(t.commands.size() == 1u);
+  BOOST_TEST(to_string(t.commands[0].kind) == "platform.hiring_status");
+  BOOST_TEST(t.commands[0].arg == "lever_webhook");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

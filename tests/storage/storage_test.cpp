@@ -211,7 +211,7 @@ template <class Decode>
 void expect_refuses_damaged(const std::string& bytes, Decode decode) {
   for (std::size_t cut = 0; cut < bytes.size(); ++cut)
     BOOST_TEST(!decode(std::string_view(bytes).substr(0, cut)).has_value(), "cut at " << cut);
-  for (uint8_t version : {uint8_t{0}, uint8_t{2}, uint8_t{255}}) {
+  for (uint8_t version : {uint8_t{0}, uint8_t{200}, uint8_t{255}}) {
     std::string other = bytes;
     other[0] = static_cast<char>(version);
     BOOST_TEST(!decode(other).has_value(), "version " << int(version));
