@@ -78,6 +78,11 @@ void actor_host::submit(storage::write_set ws, std::vector<core::command> comman
   caf::anon_send(impl_->store, commit_cb_atom::value, std::move(ws), std::move(then));
 }
 
+void actor_host::cancel_export(const std::string& export_id, commit_done done) {
+  if (!impl_->dispatcher) return done(false, "engine is shutting down");
+  caf::anon_send(impl_->dispatcher, cancel_atom::value, export_id, std::move(done));
+}
+
 void actor_host::requeue(uint64_t command_id, commit_done done) {
   if (!impl_->dispatcher) return done(false, "engine is shutting down");
   caf::anon_send(impl_->dispatcher, requeue_atom::value, command_id, std::move(done));

@@ -28,6 +28,7 @@ class actor_host : public engine_port {
   void submit(storage::write_set ws, std::vector<core::command> commands,
               commit_done done) override;
   void requeue(uint64_t command_id, commit_done done) override;
+  void cancel_export(const std::string& export_id, commit_done done) override;
   std::string system_json() override;
   std::string candidate_json(const std::string& org, const std::string& opp) override;
 

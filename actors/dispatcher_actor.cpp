@@ -90,6 +90,24 @@ struct pool {
   std::size_t size = 0;
 };
 
+/// The export job of a command, from memory or LMDB (nullptr when it has none).
+core::export_record* job_of(engine_context& ctx, std::map<std::string, core::export_record>& jobs,
+                            const std::string& export_id) {
+  if (export_id.empty()) return nullptr;
+  auto it = jobs.find(export_id);
+  if (it == jobs.end()) {
+    auto job = storage::load_export(*ctx.db, export_id);
+    if (!job) return nullptr;
+    it = jobs.emplace(export_id, std::move(*job)).first;
+  }
+  return &it->second;
+}
+
+std::string export_id_of(const core::command& cmd) {
+  auto p = nlohmann::json::parse(cmd.payload, nullptr, false);
+  return p.is_object() ? p.value("export_id", std::string{}) : std::string{};
+}
+
 /// Records a prospect export's result: prospect status, job progress, outbox entry gone.
 void finish_export(engine_context& ctx, std::map<std::string, core::export_record>& jobs,
                    const core::command& cmd, const call_outcome* ok, const std::string& error,
@@ -111,14 +129,9 @@ void finish_export(engine_context& ctx, std::map<std::string, core::export_recor
     storage::put_prospect(ws, *pr);
   }
   storage::del_command(ws, cmd.id);
-  if (export_id.empty()) return;
-  auto it = jobs.find(export_id);
-  if (it == jobs.end()) {
-    auto job = storage::load_export(*ctx.db, export_id);
-    if (!job) return;
-    it = jobs.emplace(export_id, std::move(*job)).first;
-  }
-  auto& job = it->second;
+  auto* jp = job_of(ctx, jobs, export_id);
+  if (!jp) return;
+  auto& job = *jp;
   if (!ok) {
     ++job.failed;
     if (job.failures.size() < 100) job.failures.push_back(pid + ": " + error);
@@ -198,6 +211,25 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         it = st.schedule.erase(it);
         continue;
       }
+      if (cit->second.kind == core::command_kind::prospect_export) {
+        auto* job = job_of(*ctx, st.exports, export_id_of(cit->second));
+        if (job && job->state == core::export_state::cancelled) {
+          // Cancelled: the prospect stays stored for a later export; nothing goes out.
+          storage::write_set ws;
+          storage::del_command(ws, cit->second.id);
+          auto p = nlohmann::json::parse(cit->second.payload, nullptr, false);
+          if (auto pr = storage::load_prospect(*ctx->db, cit->second.org,
+                                               p.value("prospect_id", std::string{}))) {
+            pr->status = core::prospect_status::stored;
+            storage::put_prospect(ws, *pr);
+          }
+          self->send(store, commit_cb_atom::value, std::move(ws),
+                     commit_done([](bool, const std::string&) {}));
+          st.commands.erase(cit);
+          it = st.schedule.erase(it);
+          continue;
+        }
+      }
       auto& p = st.pools[core::target_of(cit->second.kind)];
       if (p.idle.empty()) {
         ++it;
@@ -256,6 +288,19 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
                o == delivery_outcome::accepted ? "" : "the candidate has nothing to retry");
         };
         self->send(self->state.router, route_atom::value, std::move(in));
+      },
+      [=](cancel_atom, const std::string& export_id, commit_done& done) {
+        auto* job = job_of(*ctx, self->state.exports, export_id);
+        if (!job) return done(false, "no export " + export_id);
+        if (job->state != core::export_state::running)
+          return done(false, std::string("export ") + export_id + " is already " +
+                                 core::to_string(job->state));
+        job->state = core::export_state::cancelled;
+        job->updated_at = now_ms();
+        storage::write_set ws;
+        storage::put_export(ws, *job);
+        self->send(store, commit_cb_atom::value, std::move(ws), std::move(done));
+        pump();  // drops the queued commands of the job
       },
       [=](tick_atom) {
         self->state.tick_pending = false;

@@ -53,6 +53,9 @@ class engine_port {
                       commit_done done) = 0;
   /// Puts a dead command back in the queue (admin retry). done(false, why) if not dead.
   virtual void requeue(uint64_t command_id, commit_done done) = 0;
+  /// Cancels a running bulk export: prospects not exported yet stay stored. done(false, why)
+  /// when there is no such export or it already ended.
+  virtual void cancel_export(const std::string& export_id, commit_done done) = 0;
   /// Resident actors, mailbox and queue figures as JSON text.
   virtual std::string system_json() = 0;
   /// Whether the candidate's actor is resident, since when, its mailbox depth and the

@@ -28,6 +28,7 @@ using outcome_atom = caf::atom_constant<caf::atom("outcome")>;     // dispatcher
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using timers_atom = caf::atom_constant<caf::atom("timers")>;       // timer service: add
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;    // dispatcher: export id
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
 /// The outcome of one store commit, delivered to request() callers.

@@ -76,6 +76,9 @@ struct fake_port : actors::engine_port {
     commit(std::move(ws), std::move(done));
   }
   std::string system_json() override { return R"({"actors":{"resident":3,"total":7}})"; }
+  void cancel_export(const std::string&, actors::commit_done done) override {
+    done(false, "no such export");
+  }
   std::string candidate_json(const std::string&, const std::string&) override {
     return R"({"resident":true,"mailbox_depth":0})";
   }
