@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
 #include "actors/candidate_shell.hpp"
@@ -67,9 +68,19 @@ caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_conte
             .await(
                 [=](commit_result& r) mutable {
                   if (!r.ok) {
+                    spdlog::error("{}/{}: commit failed, event not applied: {}", in.org, in.opp,
+                                  r.error);
                     ctx->stats.inc("vouch_candidate_commit_failures_total");
                     finish(in, delivery_outcome::unavailable);
                     return;
+                  }
+                  for (const auto& h : t.history) {
+                    if (h.from != h.to)
+                      spdlog::info("{}/{} {} -> {} ({}: {})", t.next.org, t.next.opp, h.from, h.to,
+                                   h.event, h.detail);
+                    else
+                      spdlog::debug("{}/{} {} ({}: {})", t.next.org, t.next.opp, h.to, h.event,
+                                    h.detail);
                   }
                   self->state.rec = t.next;
                   self->state.exists = true;

@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <spdlog/spdlog.h>
+
 #include "actors/actors.hpp"
 #include "actors/messages.hpp"
 
@@ -46,7 +48,10 @@ void commit_batch(caf::stateful_actor<store_state>* self, engine_context& ctx) {
   res.ok = rc == storage::commit_error::none;
   res.map_full = rc == storage::commit_error::map_full;
   res.error = err;
-  if (!res.ok) ctx.stats.inc("vouch_lmdb_commit_failures_total");
+  if (!res.ok) {
+    spdlog::error("LMDB commit of {} write set(s) failed: {}", batch.size(), err);
+    ctx.stats.inc("vouch_lmdb_commit_failures_total");
+  }
   for (auto& w : batch) {
     if (w.has_promise) w.promise.deliver(res);
     if (w.callback) w.callback(res.ok, res.error);
