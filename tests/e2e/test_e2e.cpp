@@ -673,6 +673,10 @@ BOOST_AUTO_TEST_CASE(the_owner_follow_up_email_records_a_hire_only_on_a_confirme
 
   auto g = http("GET", url);
   BOOST_CHECK_MESSAGE(g.status == 200 && is_html(g), "GET hired link: " << g.describe());
+  BOOST_CHECK_MESSAGE(
+      g.body.find("Grace Hopper") != std::string::npos &&
+          g.body.find("Senior Engineer") != std::string::npos,
+      "the confirmation page should name the candidate and the posting: " << g.describe());
   stays(
       "opening the links (GET, as mail scanners do) records no answer",
       [&] {
@@ -727,6 +731,9 @@ BOOST_AUTO_TEST_CASE(an_open_request_is_reminded_once_then_expired_and_a_new_tri
   env e(json{{"timing", {{"reference_reminder_after", "1s"}, {"request_expiry_after", "2s"}}}});
   auto org = e.setup_org("acme", default_templates());
   const std::string rid1 = e.request_to_awaiting(org, "opp-1");
+  // The timers are durable: a kill -9 right away changes nothing about them.
+  e.daemon->kill9();
+  e.daemon->start();
   e.wait_state("acme", "opp-1", {"expired"});
   wait_for(
       "the expire call to reach platform-sim",
