@@ -16,6 +16,7 @@
 //          (router loads from LMDB, spawns, first message handled), warm messages, direct
 //          load+apply without actors, group commit throughput, and RSS after touching every
 //          candidate once with passivation on.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,6 +35,7 @@
 #include "actors/actor_host.hpp"
 #include "actors/engine_context.hpp"
 #include "actors/org_directory.hpp"
+#include "core/bytes.hpp"
 #include "core/candidate_machine.hpp"
 #include "core/crypto.hpp"
 #include "net/http_client.hpp"
@@ -225,8 +227,50 @@ int cmd_lmdb(const args& a) {
     ++n;
   }
   double s = static_cast<double>(mono_ns() - t0) / 1e9;
-  std::printf("{\"single_put_txn_per_s\":%.0f,\"commits\":%llu}\n", static_cast<double>(n) / s,
-              static_cast<unsigned long long>(n));
+
+  // What a group commit costs depends on how many pages its puts dirty. Same batch size
+  // (16 write sets per transaction, the store's typical batch under load), two key layouts:
+  //   random3: candidate, history (org\0opp\0seq) and dedupe (hash) keys all land on
+  //            random leaf pages, as vouch's tables do today;
+  //   random1: the candidate put is random, history and dedupe keys grow at the end of
+  //            their trees (a global sequence, a time-ordered key), as in STACK.md §9's spike.
+  std::mt19937_64 rng(1);
+  auto layout = [&](bool appends) {
+    uint64_t seq = 0, sets = 0, commits = 0;
+    std::string rec(300, 'c'), hist(120, 'h');
+    auto start = mono_ns();
+    auto stop = start + static_cast<int64_t>(seconds * 1e9);
+    while (mono_ns() < stop) {
+      storage::write_set ws;
+      for (int k = 0; k < 16; ++k, ++seq) {
+        auto opp = "opp-" + std::to_string(rng() % 100000);
+        ws.put(storage::table::candidates, "org-1" + std::string(1, '\0') + opp, rec);
+        if (appends) {
+          ws.put(storage::table::history, core::be64(seq), hist);
+          ws.put(storage::table::dedupe, core::be64(seq) + std::to_string(rng()), "x");
+        } else {
+          ws.put(storage::table::history, storage::history_key("org-1", opp, seq), hist);
+          ws.put(storage::table::dedupe, core::random_bytes(32), "x");
+        }
+        ++sets;
+      }
+      commit_or_die(*db, ws);
+      ++commits;
+    }
+    double el = static_cast<double>(mono_ns() - start) / 1e9;
+    return std::make_pair(static_cast<double>(sets) / el,
+                          1000.0 * el / static_cast<double>(commits));
+  };
+  // Fill the trees first so both layouts write into tables of realistic depth.
+  layout(false);
+  auto r3 = layout(false);
+  auto r1 = layout(true);
+  std::printf(
+      "{\"single_put_txn_per_s\":%.0f,\"commits\":%llu,"
+      "\"batch16_random3_sets_per_s\":%.0f,\"batch16_random3_ms_per_commit\":%.2f,"
+      "\"batch16_random1_sets_per_s\":%.0f,\"batch16_random1_ms_per_commit\":%.2f}\n",
+      static_cast<double>(n) / s, static_cast<unsigned long long>(n), r3.first, r3.second, r1.first,
+      r1.second);
   return 0;
 }
 
@@ -417,9 +461,13 @@ int cmd_run(const args& a) {
   double touch_s = drv.run(
       n, window, [&](std::size_t k) { return duplicate_for(order[k], orgs); }, nullptr);
   auto rss_touched = read_rss();
+  auto system_touched = host.system_json();  // resident actors right after the touch
   // Passivation: idle for passivate_after, then the next sweep (every passivate_after / 2).
   std::this_thread::sleep_for(std::chrono::milliseconds(passivate_ms * 2 + 500));
   auto rss_passivated = read_rss();
+  auto mi = mallinfo2();
+  double heap_in_use_mib = static_cast<double>(mi.uordblks + mi.hblkhd) / 1048576.0;
+  double heap_free_mib = static_cast<double>(mi.fordblks) / 1048576.0;
   auto system = host.system_json();
 
   host.shutdown();
@@ -435,7 +483,8 @@ int cmd_run(const args& a) {
       "{\"candidates\":%llu,\"cold_duplicates\":%llu,%s,%s,%s,%s,"
       "\"warm_pipelined_per_s\":%.0f,\"touch_per_s\":%.0f,\"touch_s\":%.2f,"
       "\"commit_transitions_per_s\":%.0f,\"commit_transitions\":%llu,%s,%s,%s,%s,"
-      "\"system\":%s}\n",
+      "\"heap_in_use_mib\":%.1f,\"heap_free_mib\":%.1f,"
+      "\"system_touched\":%s,\"system\":%s}\n",
       static_cast<unsigned long long>(n), static_cast<unsigned long long>(cold_dups),
       quantiles_json("cold", cold).c_str(), quantiles_json("warm", warm).c_str(),
       quantiles_json("direct_load", direct_load).c_str(),
@@ -445,7 +494,8 @@ int cmd_run(const args& a) {
       rss_json("rss_start", rss_start).c_str(),
       rss_json("rss_before_touch", rss_before_touch).c_str(),
       rss_json("rss_touched", rss_touched).c_str(),
-      rss_json("rss_passivated", rss_passivated).c_str(), system.c_str());
+      rss_json("rss_passivated", rss_passivated).c_str(), heap_in_use_mib, heap_free_mib,
+      system_touched.c_str(), system.c_str());
   return 0;
 }
 

@@ -360,14 +360,24 @@ def part_actors(a, build, work):
     row("actors", "  RSS after passivation (anon / file-backed LMDB pages)",
         f"{r['rss_passivated']['rss_mib']:.0f} ({r['rss_passivated']['anon_mib']:.0f} / "
         f"{r['rss_passivated']['file_mib']:.0f})", "MiB")
+    row("actors", "  heap in use after passivation (malloc; rest of anon RSS is freed, "
+        "kept by malloc)", r["heap_in_use_mib"], "MiB")
     row("actors", "store group commit: transitions committed/s (256 in flight)",
         r["commit_transitions_per_s"], "1/s", lm["single_put_txn_per_s"])
     row("actors", "  LMDB durable single-put transactions/s (same disk)",
         lm["single_put_txn_per_s"], "1/s")
+    row("actors", "  LMDB, 16 write sets/txn, 3 random-key puts each (vouch's layout)",
+        lm["batch16_random3_sets_per_s"], "sets/s", None)
+    row("actors", "  LMDB, 16 write sets/txn, 1 random + 2 appended keys (spike's layout)",
+        lm["batch16_random1_sets_per_s"], "sets/s", None)
+    NOTES.append(f"LMDB layout: {lm['batch16_random3_ms_per_commit']:.2f} ms per 16-set "
+                 f"commit with 3 random keys per set vs "
+                 f"{lm['batch16_random1_ms_per_commit']:.2f} ms with 1 random + 2 appended")
     NOTES.append(f"actors: filled {n} candidates in {fill['fill_s']:.1f}s "
                  f"({fill['puts_per_s']:.0f} puts/s, 10k per transaction); "
                  f"direct load median {r['direct_load']['p50_us']:.1f} µs; "
-                 f"engine state after the touch: {json.dumps(r['system'])}")
+                 f"engine right after the touch: {json.dumps(r['system_touched'])}; after "
+                 f"passivation: {json.dumps(r['system'])}")
     NOTES.append("actors RSS: start {start}, before touch {before}, touched {touched}, "
                  "after passivation {after} (MiB rss/hwm/anon/file)".format(
                      **{k: "{rss_mib:.0f}/{hwm_mib:.0f}/{anon_mib:.0f}/{file_mib:.0f}".format(
