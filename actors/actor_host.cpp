@@ -41,6 +41,13 @@ void actor_host::start() {
   i.router = spawn_router(*i.sys, i.ctx, i.store, i.dispatcher, i.timers);
   set_dispatcher_router(i.dispatcher, i.router);
   set_timer_router(i.timers, i.router);
+  // /readyz promises timers are loaded: wait until the timer service and the dispatcher
+  // have run their start-up (they answer only after it).
+  caf::scoped_actor self{*i.sys};
+  self->request(i.timers, caf::infinite, stats_atom::value).receive([](uint64_t) {},
+                                                                   [](caf::error&) {});
+  self->request(i.dispatcher, caf::infinite, stats_atom::value)
+      .receive([](const std::string&) {}, [](caf::error&) {});
 }
 
 void actor_host::shutdown() {

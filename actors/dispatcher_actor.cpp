@@ -148,7 +148,13 @@ void finish_export(engine_context& ctx, std::map<std::string, core::export_recor
   storage::put_export(ws, job);
 }
 
+// Lever workers block on their key's token bucket; without a cap, one busy key could hold
+// every worker and starve the others. Two in flight per key already exhaust 10 rps.
+constexpr int max_lever_in_flight_per_key = 2;
+
 struct dispatcher_state {
+  std::map<std::string, int> key_busy;             ///< Lever API key -> commands in flight
+  std::map<uint64_t, std::string> in_flight_key;  ///< command id -> its Lever API key
   std::map<std::string, core::export_record> exports;  ///< progress of jobs seen since start
   std::map<uint64_t, core::command> commands;     ///< pending, not in flight
   std::multimap<int64_t, uint64_t> schedule;      ///< next_at -> id
@@ -231,10 +237,22 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
           continue;
         }
       }
-      auto& p = st.pools[core::target_of(cit->second.kind)];
+      const std::string target = core::target_of(cit->second.kind);
+      auto& p = st.pools[target];
       if (p.idle.empty()) {
         ++it;
         continue;
+      }
+      std::string key;
+      if (target == "lever") {
+        auto org = ctx->orgs->find(cit->second.org);
+        key = org ? org->api_key : std::string{};
+        if (st.key_busy[key] >= max_lever_in_flight_per_key) {
+          ++it;  // this key is busy; commands of other keys may go
+          continue;
+        }
+        ++st.key_busy[key];
+        st.in_flight_key[cit->first] = key;
       }
       auto w = p.idle.back();
       p.idle.pop_back();
@@ -315,6 +333,10 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         if (it == st.in_flight.end()) return;
         auto cmd = std::move(it->second);
         st.in_flight.erase(it);
+        if (auto kt = st.in_flight_key.find(cmd.id); kt != st.in_flight_key.end()) {
+          if (--st.key_busy[kt->second] <= 0) st.key_busy.erase(kt->second);
+          st.in_flight_key.erase(kt);
+        }
         candidate_input in;
         in.org = cmd.org;
         in.opp = cmd.opp;

@@ -13,7 +13,10 @@ namespace vouch::actors {
 
 class rate_limiter {
  public:
-  rate_limiter(double rate_per_s, double burst) : rate_(rate_per_s), burst_(burst) {}
+  /// One token less than Lever's burst: our bucket starts a few milliseconds before
+  /// Lever's sees the first call, and that head start must not turn into a 429.
+  rate_limiter(double rate_per_s, double burst)
+      : rate_(rate_per_s), burst_(burst > 1.5 ? burst - 1 : burst) {}
   /// Blocks the calling (detached worker) thread until the key has a token. A background
   /// caller (bulk export) passes a `reserve`: it only takes a token while more than
   /// `reserve` tokens are left, so live candidate work always finds one within 1/rate.

@@ -170,8 +170,10 @@ temp_dir::~temp_dir() {
 
 // -- lever-sim ------------------------------------------------------------------------------
 
-void lever_sim::start(const std::string& dir) {
-  proc_.spawn({LEVER_SIM_BIN, "--listen", "127.0.0.1:0"}, dir, dir + "/lever-sim.log", true);
+void lever_sim::start(const std::string& dir, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {LEVER_SIM_BIN, "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  proc_.spawn(argv, dir, dir + "/lever-sim.log", true);
   std::string line = proc_.wait_for_line("listening on ", 15s);
   std::smatch m;
   if (!std::regex_search(line, m, std::regex("(http://[^/\\s]+)/v1")))
@@ -511,10 +513,10 @@ response post_platform_event(const vouchd& d, const std::string& raw_body, const
 
 // -- env ------------------------------------------------------------------------------------
 
-env::env(const json& overrides) {
+env::env(const json& overrides, const std::vector<std::string>& lever_args) {
   platform_key = core::random_bytes(32);
   platform_secret = "whsec_" + core::base64_encode(platform_key);
-  lever.start(dir.path());
+  lever.start(dir.path(), lever_args);
   // vouchd's ports are fixed before it starts, so the platform-sim knows where events go.
   daemon = std::make_unique<vouchd>(dir.path(), lever.base_url(), "http://127.0.0.1:1",
                                     platform_secret, overrides);

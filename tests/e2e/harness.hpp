@@ -73,7 +73,8 @@ class temp_dir {
 
 class lever_sim {
  public:
-  void start(const std::string& dir);
+  /// `extra`: more lever-sim flags, e.g. {"--rate", "200"}.
+  void start(const std::string& dir, const std::vector<std::string>& extra = {});
   void stop();
   std::string base_url() const { return root_ + "/v1"; }  ///< for connections / config
   const std::string& root() const { return root_; }
@@ -201,7 +202,8 @@ response post_platform_event(const vouchd& d, const std::string& raw_body, const
 class env {
  public:
   /// `overrides` as for vouchd (e.g. {"timing": {"hire_followup_after": "1s"}}).
-  explicit env(const json& overrides = json::object());
+  explicit env(const json& overrides = json::object(),
+               const std::vector<std::string>& lever_args = {});
   ~env();
 
   org_handle setup_org(const std::string& id, const std::vector<json>& templates,
