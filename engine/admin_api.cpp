@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
@@ -14,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +26,7 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/ids.hpp"
+#include "core/template_match.hpp"
 #include "engine/admin_console.hpp"
 #include "engine/json_render.hpp"
 #include "storage/repository.hpp"
@@ -386,6 +389,47 @@ class write_slot {
 };
 using slot_ptr = std::shared_ptr<write_slot>;
 
+/// {count, mean, p50, p90, p99} of one histogram in the Prometheus text of `metrics`, the
+/// percentiles as the upper bound of the bucket that holds them (null when nothing observed).
+json histogram_summary(const std::string& text, const std::string& name) {
+  std::vector<std::pair<double, double>> buckets;  // (le, cumulative count); +Inf last
+  double sum = 0, count = 0;
+  std::istringstream in(text);
+  const std::string bucket = name + "_bucket{le=\"";
+  for (std::string line; std::getline(in, line);) {
+    try {
+      if (line.compare(0, bucket.size(), bucket) == 0) {
+        const auto q = line.find('"', bucket.size());
+        const std::string le = line.substr(bucket.size(), q - bucket.size());
+        const double v = std::stod(line.substr(line.rfind(' ') + 1));
+        buckets.emplace_back(le == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(le),
+                             v);
+      } else if (line.compare(0, name.size() + 5, name + "_sum ") == 0) {
+        sum = std::stod(line.substr(name.size() + 5));
+      } else if (line.compare(0, name.size() + 7, name + "_count ") == 0) {
+        count = std::stod(line.substr(name.size() + 7));
+      }
+    } catch (const std::exception&) {  // a line this reader does not know: skip it
+    }
+  }
+  json out = {{"count", static_cast<uint64_t>(count)},
+              {"mean", nullptr},
+              {"p50", nullptr},
+              {"p90", nullptr},
+              {"p99", nullptr}};
+  if (count <= 0) return out;
+  out["mean"] = sum / count;
+  auto pct = [&](double q) -> json {
+    for (const auto& [le, cum] : buckets)
+      if (cum >= q * count) return std::isinf(le) ? json("+Inf") : json(le);
+    return nullptr;
+  };
+  out["p50"] = pct(0.5);
+  out["p90"] = pct(0.9);
+  out["p99"] = pct(0.99);
+  return out;
+}
+
 const char* org_id_rule = "expected 1-64 characters of a-z, 0-9, '_' and '-'";
 
 }  // namespace
@@ -420,6 +464,8 @@ struct admin_api::impl : std::enable_shared_from_this<impl> {
               unsigned status, json body, std::vector<core::command> commands = {});
   void start_export(const std::string& org, const answer& a);
   void get_export(const std::string& id, const answer& a);
+  void cancel_export(const std::string& id, const answer& a);
+  void list_exports(const std::string& org, const call& c, const answer& a);
 
   // -- handlers --------------------------------------------------------------------------------
 
@@ -437,6 +483,10 @@ struct admin_api::impl : std::enable_shared_from_this<impl> {
   void get_template(const std::string& org, const std::string& id, const answer& a);
   void put_template(const std::string& org, const std::string& id, const call& c, const answer& a);
   void delete_template(const std::string& org, const std::string& id, const answer& a);
+  void match_template(const std::string& org, const call& c, const answer& a);
+  /// Answers the dry-run template choice for `tags` (read from `posting` when not null).
+  void answer_match(const std::string& org, const std::vector<std::string>& tags, json posting,
+                    const answer& a);
   void list_candidates(const std::string& org, const call& c, const answer& a);
   void get_candidate(const std::string& org, const std::string& opp, const answer& a);
   void candidate_action(const std::string& org, const std::string& opp, bool resend,
@@ -485,10 +535,8 @@ void admin_api::impl::handle(net::http_request&& req, answer& a) {
     res.headers.emplace_back("Cache-Control", "no-store");
     res.headers.emplace_back("X-Frame-Options", "DENY");
     res.headers.emplace_back("Referrer-Policy", "no-referrer");
-    res.headers.emplace_back("Content-Security-Policy",
-                             "default-src 'none'; script-src 'unsafe-inline'; "
-                             "style-src 'unsafe-inline'; connect-src 'self'; "
-                             "frame-ancestors 'none'");
+    res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    res.headers.emplace_back("Content-Security-Policy", std::string(admin_console_csp()));
     return a.send(std::move(res));
   }
   if (!authorized(req, a)) return;
@@ -585,6 +633,11 @@ void admin_api::impl::route(call& c, answer& a) {
       if (!method_is(c, {"GET", "POST"}, a)) return;
       return c.method == "GET" ? list_templates(org, c, a) : create_template(org, c, a);
     }
+    if (n == 4 && is(2, "templates") && is(3, "match")) {
+      a.route = "template_match";
+      if (method_is(c, {"GET"}, a)) match_template(org, c, a);
+      return;
+    }
     if (n == 4 && is(2, "templates")) {
       a.route = "template";
       if (!method_is(c, {"GET", "PUT", "DELETE"}, a)) return;
@@ -609,13 +662,18 @@ void admin_api::impl::route(call& c, answer& a) {
     }
     if (n == 3 && is(2, "exports")) {
       a.route = "exports";
-      if (method_is(c, {"POST"}, a)) start_export(org, a);
-      return;
+      if (!method_is(c, {"GET", "POST"}, a)) return;
+      return c.method == "GET" ? list_exports(org, c, a) : start_export(org, a);
     }
   }
   if (n == 2 && is(0, "exports")) {
     a.route = "export";
     if (method_is(c, {"GET"}, a)) get_export(s[1], a);
+    return;
+  }
+  if (n == 3 && is(0, "exports") && is(2, "cancel")) {
+    a.route = "export_cancel";
+    if (method_is(c, {"POST"}, a)) cancel_export(s[1], a);
     return;
   }
   if (n == 1 && is(0, "outbox")) {
@@ -679,16 +737,17 @@ void admin_api::impl::commit(storage::write_set ws, const std::string& org, answ
                              unsigned status, json body, std::vector<core::command> commands) {
   if (!ctx.port) return a.error(503, "unavailable", "the engine is not running");
   auto self = shared_from_this();
-  ctx.port->submit(std::move(ws), std::move(commands), [self, org, a, slot, status, body = std::move(body)](
-                                      bool ok, const std::string& err) {
-    if (!ok) {
-      a.error(503, "unavailable", "storage: " + err);
-    } else {
-      if (!org.empty() && self->ctx.orgs) self->ctx.orgs->reload(org);
-      a.json_body(status, body);
-    }
-    slot->release();
-  });
+  ctx.port->submit(
+      std::move(ws), std::move(commands),
+      [self, org, a, slot, status, body = std::move(body)](bool ok, const std::string& err) {
+        if (!ok) {
+          a.error(503, "unavailable", "storage: " + err);
+        } else {
+          if (!org.empty() && self->ctx.orgs) self->ctx.orgs->reload(org);
+          a.json_body(status, body);
+        }
+        slot->release();
+      });
 }
 
 // -- orgs --------------------------------------------------------------------------------------
@@ -798,24 +857,38 @@ void admin_api::impl::start_export(const std::string& org, const answer& a) {
 void admin_api::impl::get_export(const std::string& id, const answer& a) {
   auto job = storage::load_export(*ctx.db, id);
   if (!job) return a.not_found("no export " + id);
-  const auto finished = job->done + job->failed + job->skipped;
-  const double secs = std::max<int64_t>(job->updated_at - job->created_at, 1) / 1000.0;
-  const double rate = finished / secs;
-  json body = {{"id", job->id},
-               {"org", job->org},
-               {"state", core::to_string(job->state)},
-               {"total", job->total},
-               {"done", job->done},
-               {"failed", job->failed},
-               {"skipped", job->skipped},
-               {"rate_per_s", rate},
-               {"eta_s", nullptr},
-               {"failures", job->failures},
-               {"created_at", job->created_at},
-               {"updated_at", job->updated_at}};
-  if (job->state == core::export_state::running && rate > 0)
-    body["eta_s"] = (job->total - finished) / rate;
-  a.json_body(200, body);
+  a.json_body(200, render_export(*job));
+}
+
+void admin_api::impl::cancel_export(const std::string& id, const answer& a) {
+  auto job = storage::load_export(*ctx.db, id);
+  if (!job) return a.not_found("no export " + id);
+  if (job->state != core::export_state::running)
+    return a.error(409, "conflict",
+                   "export " + id + " is " + core::to_string(job->state) + ", not running");
+  if (!ctx.port) return a.error(503, "unavailable", "the engine is not running");
+  auto self = shared_from_this();
+  ctx.port->cancel_export(id, [self, id, a](bool ok, const std::string& err) {
+    if (ok) return a.json_body(202, {{"accepted", true}});
+    if (!storage::load_export(*self->ctx.db, id)) return a.not_found("no export " + id);
+    a.error(409, "conflict", "export " + id + " was not cancelled: " + err);
+  });
+}
+
+void admin_api::impl::list_exports(const std::string& org, const call& c, const answer& a) {
+  const auto page = parse_paging(c.query);
+  auto all = storage::list_exports(*ctx.db);
+  all.erase(std::remove_if(all.begin(), all.end(),
+                           [&](const core::export_record& e) { return e.org != org; }),
+            all.end());
+  // Newest first, like the candidate list.
+  auto key = [](const core::export_record& e) {
+    const auto inv = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
+                     static_cast<uint64_t>(std::max<int64_t>(e.created_at, 0));
+    return fixed20(inv) + '\0' + e.id;
+  };
+  std::sort(all.begin(), all.end(), [&](const auto& x, const auto& y) { return key(x) < key(y); });
+  a.json_body(200, page_of(all, page, key, render_export));
 }
 
 void admin_api::impl::webhook_urls(const std::string& org, const answer& a) {
@@ -935,6 +1008,85 @@ void admin_api::impl::delete_template(const std::string& org, const std::string&
         commit(std::move(ws), org, a, slot, 200, {{"id", id}, {"deleted", true}});
       },
       a);
+}
+
+void admin_api::impl::match_template(const std::string& org, const call& c, const answer& a) {
+  const auto posting = c.query.find("posting");
+  const auto tags = c.query.find("tags");
+  const bool has_posting = posting != c.query.end();
+  if (has_posting == (tags != c.query.end()))
+    bad("posting", "give exactly one of ?posting=ID or ?tags=a,b");
+  if (!has_posting) {
+    std::vector<std::string> list;
+    std::stringstream in(tags->second);
+    for (std::string t; std::getline(in, t, ',');) {
+      const auto b = t.find_first_not_of(" \t");
+      const auto e = t.find_last_not_of(" \t");
+      if (b != std::string::npos) list.push_back(t.substr(b, e - b + 1));
+    }
+    return answer_match(org, list, nullptr, a);
+  }
+  const std::string id = posting->second;
+  if (id.empty()) bad("posting", "expected a Lever posting id");
+  auto view = ctx.orgs ? ctx.orgs->find(org) : nullptr;
+  if (!view || !view->rec.connected || view->api_key.empty())
+    return a.error(409, "not_connected",
+                   "org " + org + " has no Lever API key to read posting " + id + " with");
+  net::client_request req;
+  req.url = strip_trailing_slashes(view->lever_base_url) + "/postings/" + net::url_encode(id);
+  req.timeout = ctx.cfg.lever.timeout;
+  req.basic_user = view->api_key;
+  req.headers.emplace_back("Accept", "application/json");
+  auto self = shared_from_this();
+  // Answered from the client's thread, like the stage list.
+  http.perform_async(std::move(req), [self, org, id, a](net::client_response res) {
+    try {
+      if (res.status == 0) return a.error(502, "lever_error", "Lever unreachable: " + res.error);
+      json body = json::parse(res.body, nullptr, false);
+      if (res.status < 200 || res.status >= 300) {
+        std::string msg =
+            "Lever answered HTTP " + std::to_string(res.status) + " for posting " + id;
+        if (body.is_object() && body.contains("message") && body["message"].is_string())
+          msg += ": " + body["message"].get<std::string>();
+        return a.error(502, "lever_error", msg);
+      }
+      if (!body.is_object() || !body.contains("data") || !body["data"].is_object())
+        return a.error(502, "lever_error", "Lever answered a posting without \"data\"");
+      const json& d = body["data"];
+      std::vector<std::string> list;
+      if (d.contains("tags") && d["tags"].is_array())
+        for (const auto& t : d["tags"])
+          if (t.is_string()) list.push_back(t.get<std::string>());
+      json posting = {
+          {"id", id},
+          {"title", d.contains("text") && d["text"].is_string() ? d["text"] : json("")}};
+      self->answer_match(org, list, std::move(posting), a);
+    } catch (const std::exception& e) {
+      a.error(502, "lever_error", e.what());
+    }
+  });
+}
+
+void admin_api::impl::answer_match(const std::string& org, const std::vector<std::string>& tags,
+                                   json posting, const answer& a) {
+  // The stored templates, exactly as the engine's org view matches them.
+  auto list = storage::list_templates(*ctx.db, org);
+  std::vector<core::template_ref> refs;
+  for (const auto& t : list)
+    refs.push_back({t.id, t.ats_tag, t.priority, t.is_default, t.created_seq});
+  const core::template_choice choice = core::choose_template(tags, refs);
+  json chosen = nullptr;
+  if (choice.id)
+    for (const auto& t : list)
+      if (t.id == *choice.id)
+        chosen = {{"id", t.id},
+                  {"name", t.name},
+                  {"ats_tag", t.ats_tag},
+                  {"priority", t.priority},
+                  {"is_default", t.is_default}};
+  json body = {{"template", std::move(chosen)}, {"why", choice.why}, {"tags", tags}};
+  if (!posting.is_null()) body["posting"] = std::move(posting);
+  a.json_body(200, body);
 }
 
 // -- candidates --------------------------------------------------------------------------------
@@ -1078,6 +1230,29 @@ void admin_api::impl::system(const answer& a) {
   for (const auto& cmd : storage::list_commands(*ctx.db))
     ++(cmd.status == core::command_status::dead ? dead : pending);
   sys["outbox"] = {{"pending", pending}, {"dead", dead}};
+  // Actors per org: resident (from the router) next to the total stored.
+  std::map<std::string, uint64_t> total_by_org;
+  ctx.db->scan(storage::table::candidates, {}, {}, [&](std::string_view key, std::string_view) {
+    ++total_by_org[std::string(key.substr(0, key.find('\0')))];
+    return true;
+  });
+  if (!sys.contains("actors") || !sys["actors"].is_object()) sys["actors"] = json::object();
+  json& actors_j = sys["actors"];
+  json by_org = json::object();
+  for (const auto& [org, total] : total_by_org) {
+    uint64_t resident = 0;
+    if (actors_j.contains("resident_by_org") && actors_j["resident_by_org"].is_object() &&
+        actors_j["resident_by_org"].contains(org) && actors_j["resident_by_org"][org].is_number())
+      resident = actors_j["resident_by_org"][org].get<uint64_t>();
+    by_org[org] = {{"resident", resident}, {"total", total}};
+  }
+  actors_j["by_org"] = std::move(by_org);
+  if (!actors_j.contains("total")) actors_j["total"] = ctx.db->count(storage::table::candidates);
+  // Group-commit batch sizes, summarised from the histogram the store actor fills.
+  if (!sys.contains("store") || !sys["store"].is_object()) sys["store"] = json::object();
+  const std::string metrics_text = ctx.stats.render();
+  sys["store"]["commit_batch"] = histogram_summary(metrics_text, "vouch_lmdb_commit_batch_size");
+  sys["store"]["commit_seconds"] = histogram_summary(metrics_text, "vouch_lmdb_commit_seconds");
   sys["ready"] = ctx.ready.load();
   sys["draining"] = ctx.draining.load();
   a.json_body(200, sys);

@@ -1,5 +1,8 @@
 #include "engine/json_render.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace vouch::engine {
 
 using nlohmann::json;
@@ -69,6 +72,30 @@ json render_command(const core::command& c) {
           {"status", core::to_string(c.status)},
           {"last_error", or_null(c.last_error)},
           {"created_at", c.created_at}};
+}
+
+// -- exports -----------------------------------------------------------------------------
+
+json render_export(const core::export_record& e) {
+  const auto finished = e.done + e.failed + e.skipped;
+  const double secs =
+      static_cast<double>(std::max<int64_t>(e.updated_at - e.created_at, 1)) / 1000.0;
+  const double rate = static_cast<double>(finished) / secs;
+  json body = {{"id", e.id},
+               {"org", e.org},
+               {"state", core::to_string(e.state)},
+               {"total", e.total},
+               {"done", e.done},
+               {"failed", e.failed},
+               {"skipped", e.skipped},
+               {"rate_per_s", rate},
+               {"eta_s", nullptr},
+               {"failures", e.failures},
+               {"created_at", e.created_at},
+               {"updated_at", e.updated_at}};
+  if (e.state == core::export_state::running && rate > 0 && e.total >= finished)
+    body["eta_s"] = static_cast<double>(e.total - finished) / rate;
+  return body;
 }
 
 // -- orgs --------------------------------------------------------------------------------

@@ -35,6 +35,13 @@ nlohmann::json render_candidate(const core::candidate_record& c, bool full,
 /// The payload and idempotency key stay internal.
 nlohmann::json render_command(const core::command& c);
 
+// -- exports -----------------------------------------------------------------------------
+
+/// {id, org, state, total, done, failed, skipped, rate_per_s, eta_s, failures[], created_at,
+/// updated_at}: rate_per_s is finished prospects per second since the start, eta_s the
+/// seconds left at that rate (null unless running with some progress).
+nlohmann::json render_export(const core::export_record& e);
+
 // -- orgs --------------------------------------------------------------------------------
 
 /// {id, name, connected, created_at, updated_at}.

@@ -76,8 +76,18 @@ struct fake_port : actors::engine_port {
     commit(std::move(ws), std::move(done));
   }
   std::string system_json() override { return R"({"actors":{"resident":3,"total":7}})"; }
-  void cancel_export(const std::string&, actors::commit_done done) override {
-    done(false, "no such export");
+  /// Cancels a running export in storage, like the dispatcher; `refuse_cancel` makes it
+  /// answer as if the export had ended in the meantime.
+  bool refuse_cancel = false;
+  void cancel_export(const std::string& id, actors::commit_done done) override {
+    auto e = storage::load_export(*db, id);
+    if (!e) return done(false, "no such export");
+    if (refuse_cancel || e->state != core::export_state::running)
+      return done(false, "export already ended");
+    e->state = core::export_state::cancelled;
+    storage::write_set ws;
+    storage::put_export(ws, *e);
+    commit(std::move(ws), std::move(done));
   }
   std::string candidate_json(const std::string&, const std::string&) override {
     return R"({"resident":true,"mailbox_depth":0})";
@@ -500,13 +510,172 @@ BOOST_AUTO_TEST_CASE(an_invalid_template_is_400_naming_the_dotted_field) {
   BOOST_TEST(minimal.body["request"]["references"].empty());
 }
 
+// -- template match ------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(template_match_answers_the_choice_and_why_for_tags) {
+  admin_fixture f;
+  f.call("PUT", "/admin/v1/orgs/acme", {{"name", "Acme"}});
+  const std::string base = "/admin/v1/orgs/acme/templates/match";
+  auto none = f.get(base + "?tags=engineering");
+  BOOST_REQUIRE(none.status == 200);
+  BOOST_TEST(none.body["template"].is_null());
+  BOOST_TEST(none.body["why"].get<std::string>().find("no default template") != std::string::npos);
+
+  auto general = a_template("General", "");
+  general["is_default"] = true;
+  const std::string gid = f.call("POST", "/admin/v1/orgs/acme/templates", general).body["id"];
+  const std::string eid =
+      f.call("POST", "/admin/v1/orgs/acme/templates", a_template("Engineering", "engineering", 1))
+          .body["id"];
+  f.call("POST", "/admin/v1/orgs/acme/templates", a_template("Eng low", "engineering", 0));
+
+  auto eng = f.get(base + "?tags=Remote,%20Engineering");
+  BOOST_REQUIRE(eng.status == 200);
+  BOOST_TEST(eng.body["template"] == json({{"id", eid},
+                                           {"name", "Engineering"},
+                                           {"ats_tag", "engineering"},
+                                           {"priority", 1},
+                                           {"is_default", false}}));
+  BOOST_TEST(eng.body["tags"] == json({"Remote", "Engineering"}));
+  const std::string why = eng.body["why"];
+  BOOST_TEST(why.find("matches tag \"engineering\"") != std::string::npos);
+  BOOST_TEST(why.find("2 matching templates") != std::string::npos);
+
+  auto ops = f.get(base + "?tags=ops");
+  BOOST_TEST(ops.body["template"]["id"] == gid);
+  BOOST_TEST(ops.body["why"].get<std::string>().find("default template") != std::string::npos);
+  BOOST_TEST(f.get(base + "?tags=").body["template"]["id"] == gid);
+
+  BOOST_TEST(names(f.get(base), "posting"));
+  BOOST_TEST(names(f.get(base + "?tags=a&posting=p"), "posting"));
+  BOOST_TEST(f.get("/admin/v1/orgs/nosuch/templates/match?tags=a").status == 404);
+  BOOST_TEST(f.call("POST", base + "?tags=a", json::object()).status == 405);
+  // "match" is routed before the template-by-id route, which still works.
+  BOOST_TEST(f.get("/admin/v1/orgs/acme/templates/" + gid).body["name"] == "General");
+}
+
+BOOST_AUTO_TEST_CASE(template_match_by_posting_reads_the_tags_live_from_lever) {
+  admin_fixture f;
+  std::mutex mu;
+  std::string seen_auth, seen_path;
+  net::http_server lever({}, [&](net::http_request&& req, net::responder respond) {
+    net::http_response res;
+    {
+      std::lock_guard<std::mutex> g(mu);
+      seen_auth = req.header("authorization");
+      seen_path = req.path;
+    }
+    if (req.path == "/v1/postings/post-eng") {
+      res.body = R"({"data":{"id":"post-eng","text":"Senior Engineer",
+                     "tags":["Engineering","Remote"]}})";
+    } else {
+      res.status = 404;
+      res.body = R"({"code":"ResourceNotFound","message":"Posting was not found"})";
+    }
+    respond(std::move(res));
+  });
+  std::string err;
+  BOOST_REQUIRE(lever.start(err));
+  f.call("PUT", "/admin/v1/orgs/acme", {{"name", "Acme"}});
+  const std::string eid =
+      f.call("POST", "/admin/v1/orgs/acme/templates", a_template("Engineering", "engineering", 1))
+          .body["id"];
+  const std::string base = "/admin/v1/orgs/acme/templates/match?posting=";
+  auto unconnected = f.get(base + "post-eng");
+  BOOST_TEST(unconnected.status == 409);
+  BOOST_TEST(unconnected.error_code() == "not_connected");
+
+  auto conn = f.connection();
+  conn["base_url"] = "http://127.0.0.1:" + std::to_string(lever.port()) + "/v1";
+  f.call("PUT", "/admin/v1/orgs/acme/lever", conn);
+  auto r = f.get(base + "post-eng");
+  BOOST_REQUIRE(r.status == 200);
+  BOOST_TEST(r.body["template"]["id"] == eid);
+  BOOST_TEST(r.body["tags"] == json({"Engineering", "Remote"}));
+  BOOST_TEST(r.body["posting"] == json({{"id", "post-eng"}, {"title", "Senior Engineer"}}));
+  {
+    std::lock_guard<std::mutex> g(mu);
+    BOOST_TEST(seen_path == "/v1/postings/post-eng");
+    BOOST_TEST(seen_auth == "Basic " + core::base64_encode("key-acme-1234:"));
+  }
+  auto missing = f.get(base + "post-404");
+  BOOST_TEST(missing.status == 502);
+  BOOST_TEST(missing.error_code() == "lever_error");
+  BOOST_TEST(missing.text.find("Posting was not found") != std::string::npos);
+  BOOST_TEST(names(f.get(base), "posting"));
+}
+
+// -- exports -------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(exports_are_listed_per_org_newest_first_and_cancelled) {
+  admin_fixture f;
+  f.call("PUT", "/admin/v1/orgs/acme", {{"name", "Acme"}});
+  f.call("PUT", "/admin/v1/orgs/beta", {{"name", "Beta"}});
+  auto job = [](std::string id, std::string org, core::export_state st, int64_t at) {
+    core::export_record e;
+    e.id = std::move(id);
+    e.org = std::move(org);
+    e.state = st;
+    e.total = 10;
+    e.done = 4;
+    e.skipped = 1;
+    e.created_at = at;
+    e.updated_at = at + 5000;
+    return e;
+  };
+  {
+    storage::write_set ws;
+    storage::put_export(ws, job("exp-1", "acme", core::export_state::running, 1000));
+    storage::put_export(ws, job("exp-2", "acme", core::export_state::done, 2000));
+    storage::put_export(ws, job("exp-3", "beta", core::export_state::running, 3000));
+    storage::put_export(ws, job("exp-4", "acme", core::export_state::running, 500));
+    f.commit(ws);
+  }
+  auto list = f.get("/admin/v1/orgs/acme/exports");
+  BOOST_REQUIRE(list.status == 200);
+  std::vector<std::string> ids;
+  for (const auto& e : list.body["items"]) ids.push_back(e["id"]);
+  BOOST_TEST(ids == (std::vector<std::string>{"exp-2", "exp-1", "exp-4"}));
+  BOOST_TEST(list.body["items"][1]["state"] == "running");
+  BOOST_TEST(list.body["items"][1]["total"] == 10);
+  BOOST_TEST(list.body["items"][1]["rate_per_s"].get<double>() == 1.0);
+  BOOST_TEST(list.body["items"][1]["eta_s"].get<double>() == 5.0);
+  auto p1 = f.get("/admin/v1/orgs/acme/exports?limit=2");
+  BOOST_TEST(p1.body["items"].size() == 2u);
+  auto p2 = f.get("/admin/v1/orgs/acme/exports?limit=2&cursor=" +
+                  p1.body["next_cursor"].get<std::string>());
+  BOOST_TEST(p2.body["items"].size() == 1u);
+  BOOST_TEST(p2.body["items"][0]["id"] == "exp-4");
+  BOOST_TEST(p2.body["next_cursor"].is_null());
+  BOOST_TEST(f.get("/admin/v1/orgs/beta/exports").body["items"].size() == 1u);
+  BOOST_TEST(f.get("/admin/v1/orgs/nosuch/exports").status == 404);
+
+  auto ok = f.call("POST", "/admin/v1/exports/exp-1/cancel", json::object());
+  BOOST_TEST(ok.status == 202);
+  BOOST_TEST(ok.body == json({{"accepted", true}}));
+  BOOST_TEST(f.get("/admin/v1/exports/exp-1").body["state"] == "cancelled");
+  auto again = f.call("POST", "/admin/v1/exports/exp-1/cancel", json::object());
+  BOOST_TEST(again.status == 409);
+  BOOST_TEST(again.error_code() == "conflict");
+  BOOST_TEST(again.body["error"]["message"] == "export exp-1 is cancelled, not running");
+  BOOST_TEST(f.call("POST", "/admin/v1/exports/exp-2/cancel", json::object()).status == 409);
+  BOOST_TEST(f.call("POST", "/admin/v1/exports/exp-404/cancel", json::object()).status == 404);
+  BOOST_TEST(f.get("/admin/v1/exports/exp-3/cancel").status == 405);
+  f.port.refuse_cancel = true;
+  auto raced = f.call("POST", "/admin/v1/exports/exp-3/cancel", json::object());
+  BOOST_TEST(raced.status == 409);
+  BOOST_TEST(raced.body["error"]["message"].get<std::string>().find("export already ended") !=
+             std::string::npos);
+}
+
 // -- candidates ----------------------------------------------------------------------------------
 
 namespace {
 
-core::candidate_record a_candidate(const std::string& opp, core::cand_state s, int64_t updated) {
+core::candidate_record a_candidate(const std::string& opp, core::cand_state s, int64_t updated,
+                                   const std::string& org = "acme") {
   core::candidate_record c;
-  c.org = "acme";
+  c.org = org;
   c.opp = opp;
   c.state = s;
   c.name = "Grace Hopper";
@@ -675,11 +844,29 @@ BOOST_AUTO_TEST_CASE(the_outbox_lists_by_status_and_requeues_dead_commands) {
 BOOST_AUTO_TEST_CASE(system_merges_engine_figures_with_storage_and_outbox_counts) {
   admin_fixture f;
   seed(f);
+  {
+    storage::write_set ws;
+    storage::put_candidate(ws, a_candidate("opp-x", core::cand_state::idle, 1000, "beta"));
+    f.commit(ws);
+  }
+  f.ctx.stats.observe("vouch_lmdb_commit_batch_size", 1, {1, 2, 4, 8});
+  f.ctx.stats.observe("vouch_lmdb_commit_batch_size", 1, {1, 2, 4, 8});
+  f.ctx.stats.observe("vouch_lmdb_commit_batch_size", 3, {1, 2, 4, 8});
+  f.ctx.stats.observe("vouch_lmdb_commit_batch_size", 7, {1, 2, 4, 8});
   auto r = f.get("/admin/v1/system");
   BOOST_REQUIRE(r.status == 200);
   BOOST_TEST(r.body["actors"]["resident"] == 3);
+  BOOST_TEST(r.body["actors"]["by_org"] ==
+             json::parse(R"({"acme":{"resident":0,"total":3},"beta":{"resident":0,"total":1}})"));
+  const json batch = r.body["store"]["commit_batch"];
+  BOOST_TEST(batch["count"] == 4);
+  BOOST_TEST(batch["mean"].get<double>() == 3.0);
+  BOOST_TEST(batch["p50"].get<double>() == 1.0);
+  BOOST_TEST(batch["p90"].get<double>() == 8.0);
+  BOOST_TEST(r.body["store"]["commit_seconds"]["count"] == 0);
+  BOOST_TEST(r.body["store"]["commit_seconds"]["p50"].is_null());
   BOOST_TEST(r.body["storage"]["map_size"].get<uint64_t>() >= (64ull << 20));
-  BOOST_TEST(r.body["storage"]["entries"]["candidates"] == 3);
+  BOOST_TEST(r.body["storage"]["entries"]["candidates"] == 4);
   BOOST_TEST(r.body["outbox"] == json({{"pending", 1}, {"dead", 2}}));
 }
 
