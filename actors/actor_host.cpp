@@ -30,7 +30,9 @@ struct actor_host::impl {
 actor_host::actor_host(engine_context& ctx, net::http_client& http)
     : impl_(std::make_unique<impl>(ctx, http)) {}
 
-actor_host::~actor_host() { shutdown(); }
+actor_host::~actor_host() {
+  shutdown();
+}
 
 void actor_host::start() {
   auto& i = *impl_;
@@ -44,8 +46,8 @@ void actor_host::start() {
   // /readyz promises timers are loaded: wait until the timer service and the dispatcher
   // have run their start-up (they answer only after it).
   caf::scoped_actor self{*i.sys};
-  self->request(i.timers, caf::infinite, stats_atom::value).receive([](uint64_t) {},
-                                                                   [](caf::error&) {});
+  self->request(i.timers, caf::infinite, stats_atom::value)
+      .receive([](uint64_t) {}, [](caf::error&) {});
   self->request(i.dispatcher, caf::infinite, stats_atom::value)
       .receive([](const std::string&) {}, [](caf::error&) {});
 }
@@ -78,7 +80,7 @@ void actor_host::submit(storage::write_set ws, std::vector<core::command> comman
   if (!impl_->store) return done(false, "engine is shutting down");
   auto dispatcher = impl_->dispatcher;
   commit_done then = [dispatcher, commands = std::move(commands), done](bool ok,
-                                                                       const std::string& err) {
+                                                                        const std::string& err) {
     if (ok && !commands.empty()) caf::anon_send(dispatcher, enqueue_atom::value, commands);
     done(ok, err);
   };

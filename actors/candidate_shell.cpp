@@ -18,8 +18,8 @@ core::machine_context machine_context_for(const engine_context& ctx, const org_v
   return m;
 }
 
-prepared_commit prepare_commit(engine_context& ctx, const candidate_input& in,
-                               const transition& t, const org_view* org) {
+prepared_commit prepare_commit(engine_context& ctx, const candidate_input& in, const transition& t,
+                               const org_view* org) {
   prepared_commit out;
   auto& ws = out.ws;
   const auto& c = t.next;

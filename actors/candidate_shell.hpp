@@ -12,7 +12,7 @@ namespace vouch::actors {
 
 struct prepared_commit {
   storage::write_set ws;
-  std::vector<core::command> new_commands;  ///< for the dispatcher, after the commit
+  std::vector<core::command> new_commands;        ///< for the dispatcher, after the commit
   std::vector<storage::stored_timer> new_timers;  ///< for the timer service
 };
 

@@ -4,8 +4,8 @@
 
 namespace vouch::actors {
 
-using nlohmann::json;
 using core::command_kind;
+using nlohmann::json;
 
 std::string build_payload(const core::command_spec& spec, const core::candidate_record& c,
                           const org_view& org) {
@@ -16,12 +16,13 @@ std::string build_payload(const core::command_spec& spec, const core::candidate_
       if (const auto* t = org.find_template(c.template_id))
         tpl = json::parse(t->body_json, nullptr, false);
       if (tpl.is_discarded()) tpl = json::object();
-      p = {{"org", c.org},
-           {"opportunity_id", c.opp},
-           {"candidate", {{"name", c.name}, {"email", c.email}, {"phone", c.phone}}},
-           {"posting", {{"id", c.posting_id}, {"title", c.posting_title}, {"tags", c.posting_tags}}},
-           {"template", tpl},
-           {"owner", {{"id", c.owner.id}, {"name", c.owner.name}, {"email", c.owner.email}}}};
+      p = {
+          {"org", c.org},
+          {"opportunity_id", c.opp},
+          {"candidate", {{"name", c.name}, {"email", c.email}, {"phone", c.phone}}},
+          {"posting", {{"id", c.posting_id}, {"title", c.posting_title}, {"tags", c.posting_tags}}},
+          {"template", tpl},
+          {"owner", {{"id", c.owner.id}, {"name", c.owner.name}, {"email", c.owner.email}}}};
       break;
     }
     case command_kind::platform_remind:

@@ -8,8 +8,8 @@
 #include <map>
 #include <random>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "actors/actors.hpp"
 #include "actors/lever_client.hpp"
@@ -37,9 +37,8 @@ struct worker_deps {
 };
 
 caf::behavior lever_worker(caf::event_based_actor* self, worker_deps deps) {
-  auto client = std::make_shared<lever_client>(*deps.http, *deps.limiter,
-                                               deps.ctx->cfg.lever.timeout,
-                                               deps.ctx->cfg.lever.burst);
+  auto client = std::make_shared<lever_client>(
+      *deps.http, *deps.limiter, deps.ctx->cfg.lever.timeout, deps.ctx->cfg.lever.burst);
   return {[=](run_atom, const core::command& cmd, caf::actor reply_to) {
     call_outcome out;
     auto org = deps.ctx->orgs->find(cmd.org);
@@ -57,9 +56,9 @@ caf::behavior lever_worker(caf::event_based_actor* self, worker_deps deps) {
 }
 
 caf::behavior platform_worker(caf::event_based_actor* self, worker_deps deps) {
-  auto client = std::make_shared<platform_client>(*deps.http, deps.ctx->cfg.platform.base_url,
-                                                  deps.platform_key,
-                                                  deps.ctx->cfg.platform.timeout);
+  auto client =
+      std::make_shared<platform_client>(*deps.http, deps.ctx->cfg.platform.base_url,
+                                        deps.platform_key, deps.ctx->cfg.platform.timeout);
   return {[=](run_atom, const core::command& cmd, caf::actor reply_to) {
     auto out = client->run(cmd);
     out.command_id = cmd.id;
@@ -144,7 +143,7 @@ void finish_export(engine_context& ctx, std::map<std::string, core::export_recor
   job.updated_at = now;
   if (job.done + job.failed + job.skipped >= job.total && job.state == core::export_state::running)
     job.state = job.failed == job.total && job.total > 0 ? core::export_state::failed
-                                                        : core::export_state::done;
+                                                         : core::export_state::done;
   storage::put_export(ws, job);
 }
 
@@ -153,13 +152,13 @@ void finish_export(engine_context& ctx, std::map<std::string, core::export_recor
 constexpr int max_lever_in_flight_per_key = 2;
 
 struct dispatcher_state {
-  std::map<std::string, int> key_busy;             ///< Lever API key -> commands in flight
-  std::map<uint64_t, std::string> in_flight_key;  ///< command id -> its Lever API key
+  std::map<std::string, int> key_busy;                 ///< Lever API key -> commands in flight
+  std::map<uint64_t, std::string> in_flight_key;       ///< command id -> its Lever API key
   std::map<std::string, core::export_record> exports;  ///< progress of jobs seen since start
-  std::map<uint64_t, core::command> commands;     ///< pending, not in flight
-  std::multimap<int64_t, uint64_t> schedule;      ///< next_at -> id
+  std::map<uint64_t, core::command> commands;          ///< pending, not in flight
+  std::multimap<int64_t, uint64_t> schedule;           ///< next_at -> id
   std::map<uint64_t, core::command> in_flight;
-  std::map<std::string, pool> pools;              ///< by target
+  std::map<std::string, pool> pools;  ///< by target
   std::map<caf::actor_addr, std::string> worker_target;
   std::mt19937_64 rng{std::random_device{}()};
   caf::actor router;
@@ -381,9 +380,9 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         } else {
           ctx->stats.inc("vouch_commands_failed_total", kind_label);
           std::uniform_real_distribution<double> jitter(0.0, 1.0);
-          auto d = core::decide_retry(policy_for(cmd), cmd.attempts,
-                                      core::classify_http(out.status), out.retry_after,
-                                      jitter(st.rng));
+          auto d =
+              core::decide_retry(policy_for(cmd), cmd.attempts, core::classify_http(out.status),
+                                 out.retry_after, jitter(st.rng));
           if (d.counts) ++cmd.attempts;
           cmd.last_error = out.error;
           if (d.dead) {
@@ -394,14 +393,13 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
             in.event.kind = core::event_kind::command_dead;
             in.event.http_status = out.status;
             in.event.error = out.error;
-            in.event.permanent =
-                core::classify_http(out.status) == core::failure_kind::permanent;
+            in.event.permanent = core::classify_http(out.status) == core::failure_kind::permanent;
             in.dead_command = cmd;
             self->send(st.router, route_atom::value, std::move(in));
           } else {
-            spdlog::warn("command {} {} for {}/{} failed (attempt {}), retry in {} ms: {}",
-                         cmd.id, core::to_string(cmd.kind), cmd.org, cmd.opp, cmd.attempts,
-                         d.delay.count(), out.error);
+            spdlog::warn("command {} {} for {}/{} failed (attempt {}), retry in {} ms: {}", cmd.id,
+                         core::to_string(cmd.kind), cmd.org, cmd.opp, cmd.attempts, d.delay.count(),
+                         out.error);
             cmd.next_at = now_ms() + d.delay.count();
             storage::write_set ws;
             storage::put_command(ws, cmd);

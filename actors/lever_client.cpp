@@ -7,10 +7,12 @@
 
 namespace vouch::actors {
 
-using nlohmann::json;
 using core::command_kind;
+using nlohmann::json;
 
-std::string note_marker(const std::string& idem_key) { return "[vouch:" + idem_key + "]"; }
+std::string note_marker(const std::string& idem_key) {
+  return "[vouch:" + idem_key + "]";
+}
 
 struct lever_client::reply {
   net::client_response res;
@@ -86,8 +88,8 @@ call_outcome lever_client::post_note_once(const lever_target& t, const core::com
   const auto marker = note_marker(cmd.idem_key);
   std::string offset;
   for (int page = 0; page < 100; ++page) {
-    auto q = std::string("?limit=100") +
-             (offset.empty() ? "" : "&offset=" + net::url_encode(offset));
+    auto q =
+        std::string("?limit=100") + (offset.empty() ? "" : "&offset=" + net::url_encode(offset));
     auto r = call(t, "GET", opp_path + "/notes" + q);
     if (!r.ok()) return failed(r, "GET notes");
     for (const auto& n : r.body.value("data", json::array())) {
@@ -116,7 +118,8 @@ call_outcome lever_client::export_prospect(const core::command& cmd, const lever
   // Lever creates a new opportunity even for a known email: look every email up first.
   for (const auto& e : emails) {
     if (!e.is_string()) continue;
-    auto r = call(t, "GET", "/opportunities?limit=1&email=" + net::url_encode(e.get<std::string>()));
+    auto r =
+        call(t, "GET", "/opportunities?limit=1&email=" + net::url_encode(e.get<std::string>()));
     if (!r.ok()) return failed(r, "GET opportunities by email");
     auto rows = r.body.value("data", json::array());
     if (rows.is_array() && !rows.empty()) {

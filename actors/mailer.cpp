@@ -40,7 +40,8 @@ std::string rfc5322_date(int64_t now_ms) {
 /// The address part of "Name <addr>" (or the whole text).
 std::string address_of(const std::string& from) {
   auto a = from.find('<'), b = from.find('>');
-  if (a != std::string::npos && b != std::string::npos && b > a) return from.substr(a + 1, b - a - 1);
+  if (a != std::string::npos && b != std::string::npos && b > a)
+    return from.substr(a + 1, b - a - 1);
   return from;
 }
 
@@ -55,7 +56,9 @@ std::string safe_name(const std::string& s) {
 std::string build_followup_message(const mail_settings& s, const core::command& cmd,
                                    int64_t now_ms) {
   json p = json::parse(cmd.payload, nullptr, false);
-  auto get = [&](const char* k) { return p.is_object() ? p.value(k, std::string{}) : std::string{}; };
+  auto get = [&](const char* k) {
+    return p.is_object() ? p.value(k, std::string{}) : std::string{};
+  };
   auto token = core::make_hire_token(s.token_key, cmd.org, cmd.opp, now_ms + s.link_ttl_ms);
   auto base = s.public_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -117,8 +120,8 @@ call_outcome mailer::to_maildir(const core::command& cmd, const std::string& msg
     out.error = "maildir: cannot create " + tmp_path.string() + ": " + std::strerror(errno);
     return out;
   }
-  bool ok = ::write(fd, msg.data(), msg.size()) == static_cast<ssize_t>(msg.size()) &&
-            ::fsync(fd) == 0;
+  bool ok =
+      ::write(fd, msg.data(), msg.size()) == static_cast<ssize_t>(msg.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
     out.error = "maildir: cannot write " + final_path.string() + ": " + std::strerror(errno);

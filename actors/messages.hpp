@@ -14,21 +14,21 @@
 
 namespace vouch::actors {
 
-using route_atom = caf::atom_constant<caf::atom("route")>;         // router: candidate_input
-using input_atom = caf::atom_constant<caf::atom("input")>;         // candidate: candidate_input
+using route_atom = caf::atom_constant<caf::atom("route")>;  // router: candidate_input
+using input_atom = caf::atom_constant<caf::atom("input")>;  // candidate: candidate_input
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;       // store: write_set -> bool
 using commit_cb_atom = caf::atom_constant<caf::atom("commitcb")>;  // store: write_set, callback
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
-using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;     // dispatcher: commands
-using requeue_atom = caf::atom_constant<caf::atom("requeue")>;     // dispatcher: id, callback
-using run_atom = caf::atom_constant<caf::atom("run")>;             // worker: command
-using outcome_atom = caf::atom_constant<caf::atom("outcome")>;     // dispatcher: call_outcome
+using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;  // dispatcher: commands
+using requeue_atom = caf::atom_constant<caf::atom("requeue")>;  // dispatcher: id, callback
+using run_atom = caf::atom_constant<caf::atom("run")>;          // worker: command
+using outcome_atom = caf::atom_constant<caf::atom("outcome")>;  // dispatcher: call_outcome
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
-using timers_atom = caf::atom_constant<caf::atom("timers")>;       // timer service: add
+using timers_atom = caf::atom_constant<caf::atom("timers")>;  // timer service: add
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
-using cancel_atom = caf::atom_constant<caf::atom("cancel")>;    // dispatcher: export id
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;  // dispatcher: export id
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
 /// The outcome of one store commit, delivered to request() callers.

@@ -33,7 +33,8 @@ std::string open_secret(const std::string& master_key, const std::string& org,
 
 org_directory::org_directory(const storage::database& db, std::string master_key,
                              std::string default_lever_url)
-    : db_(db), master_key_(std::move(master_key)),
+    : db_(db),
+      master_key_(std::move(master_key)),
       default_lever_url_(std::move(default_lever_url)) {}
 
 std::shared_ptr<const org_view> org_directory::read(const std::string& org) const {

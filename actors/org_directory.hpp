@@ -33,8 +33,7 @@ std::string open_secret(const std::string& master_key, const std::string& org,
 
 class org_directory {
  public:
-  org_directory(const storage::database& db, std::string master_key,
-                std::string default_lever_url);
+  org_directory(const storage::database& db, std::string master_key, std::string default_lever_url);
   std::shared_ptr<const org_view> find(const std::string& org) const;
   /// Re-reads one org (or forgets it when gone) after a committed admin change.
   void reload(const std::string& org);

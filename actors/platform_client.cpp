@@ -8,8 +8,8 @@
 
 namespace vouch::actors {
 
-using nlohmann::json;
 using core::command_kind;
+using nlohmann::json;
 
 call_outcome platform_client::run(const core::command& cmd) {
   call_outcome out;
@@ -49,9 +49,10 @@ call_outcome platform_client::run(const core::command& cmd) {
   auto res = http_.perform(std::move(req)).get();
   out.status = res.status;
   if (res.status < 200 || res.status >= 300) {
-    out.error = "POST " + path + ": " +
-                (res.status == 0 ? res.error : "HTTP " + std::to_string(res.status) + " " +
-                                                   res.body.substr(0, 200));
+    out.error =
+        "POST " + path + ": " +
+        (res.status == 0 ? res.error
+                         : "HTTP " + std::to_string(res.status) + " " + res.body.substr(0, 200));
     auto it = res.headers.find("retry-after");
     if (it != res.headers.end())
       out.retry_after = core::parse_retry_after(

@@ -17,13 +17,10 @@ core::command export_command(engine_context& ctx, const prospect_record& p,
   cmd.org = p.org;
   cmd.opp = "";  // not a candidate's command: results go to the prospect, not an actor
   cmd.kind = command_kind::prospect_export;
-  cmd.payload = nlohmann::json{{"prospect_id", p.id},
-                               {"export_id", export_id},
-                               {"name", p.name},
-                               {"headline", p.headline},
-                               {"emails", p.emails},
-                               {"phones", p.phones}}
-                    .dump();
+  cmd.payload =
+      nlohmann::json{{"prospect_id", p.id},    {"export_id", export_id}, {"name", p.name},
+                     {"headline", p.headline}, {"emails", p.emails},     {"phones", p.phones}}
+          .dump();
   cmd.idem_key = "vouch-" + p.org + "-" + std::to_string(cmd.id);
   cmd.created_at = cmd.next_at = now_ms;
   return cmd;

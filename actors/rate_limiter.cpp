@@ -11,7 +11,8 @@ void rate_limiter::acquire(const std::string& key, double reserve) {
       std::lock_guard<std::mutex> g(mu_);
       auto now = std::chrono::steady_clock::now();
       auto it = buckets_.find(key);
-      if (it == buckets_.end()) it = buckets_.emplace(key, core::token_bucket(rate_, burst_, now)).first;
+      if (it == buckets_.end())
+        it = buckets_.emplace(key, core::token_bucket(rate_, burst_, now)).first;
       auto& b = it->second;
       if (reserve <= 0 || b.level(now) >= 1.0 + reserve) {
         if (b.try_take(now)) return;
@@ -20,7 +21,8 @@ void rate_limiter::acquire(const std::string& key, double reserve) {
         wait = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / std::max(rate_, 0.001)));
       }
     }
-    std::this_thread::sleep_for(std::max(wait, std::chrono::nanoseconds(std::chrono::microseconds(200))));
+    std::this_thread::sleep_for(
+        std::max(wait, std::chrono::nanoseconds(std::chrono::microseconds(200))));
   }
 }
 

@@ -1,13 +1,13 @@
 // The candidate router and the candidate actors it activates.
-#include <chrono>
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <unordered_map>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "actors/actors.hpp"
 #include "actors/candidate_shell.hpp"
@@ -26,7 +26,7 @@ int64_t now_ms() {
 
 struct candidate_state {
   core::candidate_record rec;
-  bool exists = false;  ///< a record is in LMDB
+  bool exists = false;                             ///< a record is in LMDB
   std::shared_ptr<std::atomic<uint64_t>> handled;  ///< inputs handled (router reads it)
   static inline const char* name = "vouch.candidate";
 };
@@ -58,8 +58,7 @@ caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_conte
         auto mctx = machine_context_for(*ctx, org.get());
         auto t = core::apply(st.rec, in.event, mctx);
         // A cancelled timer firing changes nothing but its table entry.
-        if (in.event.kind == core::event_kind::timer_fired && t.history.empty())
-          t.next = st.rec;
+        if (in.event.kind == core::event_kind::timer_fired && t.history.empty()) t.next = st.rec;
         auto prepared = prepare_commit(*ctx, in, t, org.get());
         bool ignored = t.ignored;
         // Wait for the commit before the next message: the candidate's events apply in
@@ -120,8 +119,8 @@ std::string key_of(const std::string& org, const std::string& opp) {
   return org + '\0' + opp;
 }
 
-caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ctx,
-                     caf::actor store, caf::actor dispatcher, caf::actor timers) {
+caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ctx, caf::actor store,
+                     caf::actor dispatcher, caf::actor timers) {
   auto activate = [=](resident& r, const std::string& org, const std::string& opp) {
     auto rec = storage::load_candidate(*ctx->db, org, opp);
     bool exists = rec.has_value();
@@ -133,8 +132,8 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
     r.handled = std::make_shared<std::atomic<uint64_t>>(0);
     r.sent = 0;
     r.activated_at = now_ms();
-    auto a = self->spawn(candidate, ctx, store, dispatcher, timers, std::move(*rec), exists,
-                         r.handled);
+    auto a =
+        self->spawn(candidate, ctx, store, dispatcher, timers, std::move(*rec), exists, r.handled);
     self->monitor(a);
     self->state.keys[a.address()] = key_of(org, opp);
     ++self->state.activations;
@@ -208,9 +207,11 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
         nlohmann::json j = {{"resident", self->state.residents.size()},
                             {"activations", self->state.activations},
                             {"resident_by_org", per_org},
-                            {"mailbox_depth", {{"p50", pct(0.5)}, {"p90", pct(0.9)},
-                                               {"p99", pct(0.99)},
-                                               {"max", depths.empty() ? 0 : depths.back()}}},
+                            {"mailbox_depth",
+                             {{"p50", pct(0.5)},
+                              {"p90", pct(0.9)},
+                              {"p99", pct(0.99)},
+                              {"max", depths.empty() ? 0 : depths.back()}}},
                             {"router_mailbox", self->mailbox().size()}};
         return j.dump();
       },

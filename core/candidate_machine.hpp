@@ -80,7 +80,7 @@ struct transition {
   std::vector<history_entry> history;
   std::vector<command_spec> commands;
   std::vector<timer_entry> timers_set, timers_cleared;
-  bool ignored = false;       ///< the event did not apply to this candidate
+  bool ignored = false;           ///< the event did not apply to this candidate
   std::vector<uint64_t> requeue;  ///< admin retry: dead outbox ids to put back in the queue
 };
 

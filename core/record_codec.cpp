@@ -80,12 +80,12 @@ std::optional<candidate_record> decode_candidate(std::string_view bytes) {
   constexpr auto max_state = static_cast<uint8_t>(cand_state::needs_attention);
   bool ok = r.str(c.org) && r.str(c.opp) && get_enum(r, c.state, max_state) && r.str(c.reason) &&
             r.boolean(c.hired) && r.i64(c.hired_at) &&
-            (version < candidate_v2 || r.str(c.hired_source)) && r.str(c.request_id) && r.str(c.report_url) &&
-            r.str(c.template_id) && get_person(r, c.owner) && r.str(c.name) && r.str(c.email) &&
-            r.str(c.phone) && r.str(c.posting_id) && r.str(c.posting_title) &&
-            r.strs(c.posting_tags) && r.i64(c.created_at) && r.i64(c.updated_at) &&
-            r.i64(c.last_stage_at) && r.u64(c.next_seq) && r.u32(c.generation) &&
-            get_enum(r, c.resume_state, max_state);
+            (version < candidate_v2 || r.str(c.hired_source)) && r.str(c.request_id) &&
+            r.str(c.report_url) && r.str(c.template_id) && get_person(r, c.owner) &&
+            r.str(c.name) && r.str(c.email) && r.str(c.phone) && r.str(c.posting_id) &&
+            r.str(c.posting_title) && r.strs(c.posting_tags) && r.i64(c.created_at) &&
+            r.i64(c.updated_at) && r.i64(c.last_stage_at) && r.u64(c.next_seq) &&
+            r.u32(c.generation) && get_enum(r, c.resume_state, max_state);
   uint32_t n = 0;
   if (!ok || !r.u32(n)) return std::nullopt;
   for (uint32_t i = 0; i < n; ++i) {

@@ -81,8 +81,8 @@ bool parse_timer_kind(std::string_view s, timer_kind& out) {
 }
 
 const char* to_string(prospect_status s) {
-  static constexpr std::array<const char*, 6> names = {"stored", "queued",  "exported",
-                                                        "linked", "failed", "not_exportable"};
+  static constexpr std::array<const char*, 6> names = {"stored", "queued", "exported",
+                                                       "linked", "failed", "not_exportable"};
   return names.at(static_cast<std::size_t>(s));
 }
 

@@ -7,11 +7,15 @@ namespace {
 std::string page(const std::string& title, const std::string& body) {
   return "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-         "<title>" + html_escape(title) + "</title><style>"
-         "body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#222}"
+         "<title>" +
+         html_escape(title) +
+         "</title><style>"
+         "body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 "
+         "1rem;color:#222}"
          "button{font:inherit;padding:.6rem 1.2rem;border-radius:.4rem;border:1px solid #246;"
          "background:#2a5fa8;color:#fff;cursor:pointer}.muted{color:#666}"
-         "</style></head><body><h1>" + html_escape(title) + "</h1>" + body + "</body></html>";
+         "</style></head><body><h1>" +
+         html_escape(title) + "</h1>" + body + "</body></html>";
 }
 
 std::string who(const core::candidate_record& c) {
@@ -21,7 +25,9 @@ std::string who(const core::candidate_record& c) {
          "</strong>";
 }
 
-std::string answer_text(const std::string& a) { return a == "hired" ? "hired" : "not hired"; }
+std::string answer_text(const std::string& a) {
+  return a == "hired" ? "hired" : "not hired";
+}
 
 }  // namespace
 
@@ -29,12 +35,23 @@ std::string html_escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(ch);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(ch);
     }
   }
   return out;
@@ -59,9 +76,15 @@ std::string confirm_page(const core::candidate_record& c, const std::string& ans
 std::string state_page(const core::candidate_record& c, const std::string& note) {
   std::string state;
   switch (c.state) {
-    case core::cand_state::hired: state = "hired"; break;
-    case core::cand_state::not_hired: state = "not hired"; break;
-    default: state = core::to_string(c.state); break;
+    case core::cand_state::hired:
+      state = "hired";
+      break;
+    case core::cand_state::not_hired:
+      state = "not hired";
+      break;
+    default:
+      state = core::to_string(c.state);
+      break;
   }
   std::string body = "<p>" + who(c) + ": <strong>" + html_escape(state) + "</strong>.</p>";
   if (!note.empty()) body += "<p class=\"muted\">" + html_escape(note) + "</p>";

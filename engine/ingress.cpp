@@ -9,9 +9,9 @@
 #include "actors/prospects.hpp"
 #include "core/crypto.hpp"
 #include "core/hire_token.hpp"
+#include "core/signatures.hpp"
 #include "engine/hire_pages.hpp"
 #include "storage/repository.hpp"
-#include "core/signatures.hpp"
 
 namespace vouch::engine {
 
@@ -48,7 +48,9 @@ simdjson::dom::parser& parser() {
   return p;
 }
 
-std::string dedupe_hash(const std::string& key) { return core::hmac_sha256("vouch-dedupe", key); }
+std::string dedupe_hash(const std::string& key) {
+  return core::hmac_sha256("vouch-dedupe", key);
+}
 
 /// Hands the input to its candidate and answers from the outcome.
 void deliver(actors::engine_context& ctx, candidate_input in, reply_fn respond,
@@ -60,7 +62,9 @@ void deliver(actors::engine_context& ctx, candidate_input in, reply_fn respond,
     const char* outcome = "accepted";
     net::http_response res;
     switch (o) {
-      case delivery_outcome::accepted: res = accepted(); break;
+      case delivery_outcome::accepted:
+        res = accepted();
+        break;
       case delivery_outcome::duplicate:
         res = accepted("duplicate");
         outcome = "duplicate";
@@ -80,8 +84,7 @@ void deliver(actors::engine_context& ctx, candidate_input in, reply_fn respond,
         outcome = "unavailable";
         break;
     }
-    stats->inc("vouch_webhooks_total",
-               "source=\"" + source + "\",outcome=\"" + outcome + "\"");
+    stats->inc("vouch_webhooks_total", "source=\"" + source + "\",outcome=\"" + outcome + "\"");
     respond(std::move(res));
   };
   ctx.port->deliver(std::move(in));
@@ -106,11 +109,13 @@ bool split_path(const std::string& path, std::vector<std::string>& parts) {
 }  // namespace
 
 net::http_response error_response(unsigned status, const std::string& code,
-                                   const std::string& message) {
+                                  const std::string& message) {
   return json_response(status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
-int ingress::in_flight() const { return pending_deliveries.load(); }
+int ingress::in_flight() const {
+  return pending_deliveries.load();
+}
 
 void ingress::handle(net::http_request&& req, net::responder respond) {
   std::vector<std::string> parts;
@@ -144,8 +149,8 @@ void ingress::handle(net::http_request&& req, net::responder respond) {
   }
   bool lever = parts.size() == 4 && parts[0] == "webhooks" && parts[1] == "lever" &&
                (parts[3] == "stage-change" || parts[3] == "hired");
-  bool platform = parts.size() == 3 && parts[0] == "platform" && parts[1] == "v1" &&
-                  parts[2] == "events";
+  bool platform =
+      parts.size() == 3 && parts[0] == "platform" && parts[1] == "v1" && parts[2] == "events";
   if (!lever && !platform) return reply(error_response(404, "not_found", "no such route"));
   route = lever ? (parts[3] == "hired" ? "lever_hired" : "lever_stage_change") : "platform_events";
   if (req.method != "POST") return reply(error_response(405, "method_not_allowed", "use POST"));
@@ -167,8 +172,8 @@ void ingress::handle(net::http_request&& req, net::responder respond) {
     platform_event(std::move(req), std::move(counted));
 }
 
-void ingress::lever_webhook(net::http_request&& req, reply_fn respond,
-                            const std::string& org_id, bool hired_path) {
+void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std::string& org_id,
+                            bool hired_path) {
   const std::string source = hired_path ? "lever_hired" : "lever_stage_change";
   auto fail = [&](unsigned status, const char* code, const std::string& msg) {
     ctx_.stats.inc("vouch_webhooks_total", "source=\"" + source + "\",outcome=\"" + code + "\"");
@@ -184,10 +189,12 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond,
 
   simdjson::dom::element doc;
   auto err = parser()
-                 .parse(req.body.data(), req.body.size(), req.body.capacity() - req.body.size() <
-                                                              simdjson::SIMDJSON_PADDING)
+                 .parse(req.body.data(), req.body.size(),
+                        req.body.capacity() - req.body.size() < simdjson::SIMDJSON_PADDING)
                  .get(doc);
-  if (err) return fail(400, "bad_request", std::string("body is not JSON: ") + simdjson::error_message(err));
+  if (err)
+    return fail(400, "bad_request",
+                std::string("body is not JSON: ") + simdjson::error_message(err));
   simdjson::dom::object obj;
   if (doc.get_object().get(obj)) return fail(400, "bad_request", "body must be a JSON object");
   int64_t triggered_at = 0;
@@ -205,7 +212,8 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond,
 
   simdjson::dom::object data;
   auto data_el = obj["data"];
-  if (data_el.error() == simdjson::NO_SUCH_FIELD || (data_el.get_object().get(data) == simdjson::SUCCESS && data.size() == 0)) {
+  if (data_el.error() == simdjson::NO_SUCH_FIELD ||
+      (data_el.get_object().get(data) == simdjson::SUCCESS && data.size() == 0)) {
     ctx_.stats.inc("vouch_webhooks_total", "source=\"" + source + "\",outcome=\"ping\"");
     return respond(accepted("ping"));
   }
@@ -245,31 +253,35 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond,
 void ingress::platform_event(net::http_request&& req, reply_fn respond) {
   const std::string source = "platform";
   auto fail = [&](unsigned status, const char* code, const std::string& msg) {
-    ctx_.stats.inc("vouch_webhooks_total", "source=\"platform\",outcome=\"" + std::string(code) + "\"");
+    ctx_.stats.inc("vouch_webhooks_total",
+                   "source=\"platform\",outcome=\"" + std::string(code) + "\"");
     respond(error_response(status, code, msg));
   };
   simdjson::dom::element doc;
   auto err = parser()
-                 .parse(req.body.data(), req.body.size(), req.body.capacity() - req.body.size() <
-                                                              simdjson::SIMDJSON_PADDING)
+                 .parse(req.body.data(), req.body.size(),
+                        req.body.capacity() - req.body.size() < simdjson::SIMDJSON_PADDING)
                  .get(doc);
-  if (err) return fail(400, "bad_request", std::string("body is not JSON: ") + simdjson::error_message(err));
+  if (err)
+    return fail(400, "bad_request",
+                std::string("body is not JSON: ") + simdjson::error_message(err));
   simdjson::dom::object obj;
   if (doc.get_object().get(obj)) return fail(400, "bad_request", "body must be a JSON object");
 
   std::string key, key_err;
   if (!core::platform_key_from_secret(ctx_.cfg.platform.secret, key, key_err))
     return fail(401, "bad_signature", "no platform secret is configured");
-  auto verdict = core::platform_verify(key, req.header("webhook-id"),
-                                       req.header("webhook-timestamp"),
-                                       req.header("webhook-signature"), req.body,
-                                       now_ms() / 1000);
+  auto verdict =
+      core::platform_verify(key, req.header("webhook-id"), req.header("webhook-timestamp"),
+                            req.header("webhook-signature"), req.body, now_ms() / 1000);
   if (verdict != core::platform_verdict::ok)
     return fail(401, "bad_signature", core::to_string(verdict));
 
   std::string_view org_id, type, opp;
-  if (obj["org"].get_string().get(org_id)) return fail(400, "bad_request", "org: expected a string");
-  if (obj["type"].get_string().get(type)) return fail(400, "bad_request", "type: expected a string");
+  if (obj["org"].get_string().get(org_id))
+    return fail(400, "bad_request", "org: expected a string");
+  if (obj["type"].get_string().get(type))
+    return fail(400, "bad_request", "type: expected a string");
   auto org = ctx_.orgs->find(std::string(org_id));
   if (!org) return fail(404, "unknown_org", "no org " + std::string(org_id));
 
@@ -366,18 +378,17 @@ void ingress::prospect_created(const simdjson::dom::object& obj, const actors::o
   if (storage::dedupe_seen(*ctx_.db, key)) return respond(accepted("duplicate"));
   auto plan = actors::intake_prospect(ctx_, org, std::move(rec), key, now_ms());
   auto* stats = &ctx_.stats;
-  ctx_.port->submit(std::move(plan.ws), std::move(plan.commands),
-                    [respond, stats](bool ok, const std::string&) {
-                      stats->inc("vouch_webhooks_total",
-                                 std::string("source=\"platform\",outcome=\"") +
-                                     (ok ? "accepted" : "unavailable") + "\"");
-                      if (!ok) {
-                        auto res = error_response(503, "unavailable", "storage is unavailable");
-                        res.headers.push_back({"Retry-After", "5"});
-                        return respond(std::move(res));
-                      }
-                      respond(accepted());
-                    });
+  ctx_.port->submit(
+      std::move(plan.ws), std::move(plan.commands), [respond, stats](bool ok, const std::string&) {
+        stats->inc("vouch_webhooks_total", std::string("source=\"platform\",outcome=\"") +
+                                               (ok ? "accepted" : "unavailable") + "\"");
+        if (!ok) {
+          auto res = error_response(503, "unavailable", "storage is unavailable");
+          res.headers.push_back({"Retry-After", "5"});
+          return respond(std::move(res));
+        }
+        respond(accepted());
+      });
 }
 
 void ingress::hire_confirmation(net::http_request&& req, reply_fn respond,
@@ -385,8 +396,8 @@ void ingress::hire_confirmation(net::http_request&& req, reply_fn respond,
   if (req.method != "GET" && req.method != "POST")
     return respond(html(405, problem_page("Not allowed", "Use the link from the email.")));
   core::hire_token_claims claims;
-  auto verdict = core::check_hire_token(core::hire_token_key(ctx_.master_key), token, now_ms(),
-                                        claims);
+  auto verdict =
+      core::check_hire_token(core::hire_token_key(ctx_.master_key), token, now_ms(), claims);
   if (verdict == core::hire_token_verdict::tampered)
     return respond(html(400, problem_page("Invalid link",
                                           "This link is not valid. Please use the link from "
@@ -408,8 +419,9 @@ void ingress::hire_confirmation(net::http_request&& req, reply_fn respond,
   if (answer != "hired" && answer != "not_hired")
     return respond(html(400, problem_page("Missing answer", "answer must be hired or not_hired.")));
   if (!pending)
-    return respond(html(200, state_page(*rec, "The decision was already recorded; this answer "
-                                              "changed nothing.")));
+    return respond(html(200, state_page(*rec,
+                                        "The decision was already recorded; this answer "
+                                        "changed nothing.")));
   candidate_input in;
   in.org = claims.org;
   in.opp = claims.opp;
@@ -421,8 +433,9 @@ void ingress::hire_confirmation(net::http_request&& req, reply_fn respond,
   in.done = [respond, db, claims](delivery_outcome o) {
     auto now = storage::load_candidate(*db, claims.org, claims.opp);
     if (o == delivery_outcome::unavailable || !now)
-      return respond(html(503, problem_page("Try again", "The answer could not be stored now; "
-                                                         "please try again in a minute.")));
+      return respond(html(503, problem_page("Try again",
+                                            "The answer could not be stored now; "
+                                            "please try again in a minute.")));
     respond(html(200, state_page(*now, o == delivery_outcome::accepted
                                            ? "Thank you: your answer is recorded."
                                            : "The decision was already recorded; this answer "

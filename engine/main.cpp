@@ -2,14 +2,14 @@
 // listeners, and drains cleanly on SIGTERM/SIGINT (CONTRACT §2).
 #include <signal.h>
 
+#include <spdlog/cfg/env.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <spdlog/cfg/env.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "actors/actor_host.hpp"
@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
   engine::admin_api admin(ctx, http);
 
   net::server_options pub_opts, admin_opts;
-  if (!split_listen(cfg.server.listen, pub_opts) || !split_listen(cfg.server.admin_listen, admin_opts)) {
+  if (!split_listen(cfg.server.listen, pub_opts) ||
+      !split_listen(cfg.server.admin_listen, admin_opts)) {
     spdlog::error("bad listen address");
     return 1;
   }

@@ -35,8 +35,8 @@ std::string load_master_key(const std::string& configured_hex, const std::string
     }
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-      err = path.string() + ": readable by others (mode " +
-            std::to_string(st.st_mode & 0777) + "); chmod 600 it";
+      err = path.string() + ": readable by others (mode " + std::to_string(st.st_mode & 0777) +
+            "); chmod 600 it";
       return {};
     }
     return key;
@@ -50,8 +50,8 @@ std::string load_master_key(const std::string& configured_hex, const std::string
     err = "cannot create " + path.string() + ": " + std::strerror(errno);
     return {};
   }
-  bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
-            ::fsync(fd) == 0;
+  bool ok =
+      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) {
     err = "cannot write " + path.string();

@@ -24,8 +24,8 @@ struct client_request {
 };
 
 struct client_response {
-  long status = 0;     ///< HTTP status; 0 when the transfer failed (see error)
-  std::string error;   ///< transport error text (timeout, refused, ...); empty on success
+  long status = 0;    ///< HTTP status; 0 when the transfer failed (see error)
+  std::string error;  ///< transport error text (timeout, refused, ...); empty on success
   bool timed_out = false;
   std::map<std::string, std::string> headers;  ///< lower-cased names, last value wins
   std::string body;

@@ -56,11 +56,11 @@ using http_handler = std::function<void(http_request&& req, responder respond)>;
 
 struct server_options {
   std::string host = "127.0.0.1";
-  uint16_t port = 0;                 ///< 0: an ephemeral port, see http_server::port()
+  uint16_t port = 0;                   ///< 0: an ephemeral port, see http_server::port()
   std::size_t body_limit = 64 * 1024;  ///< larger bodies get 413 with too_large_body
   std::string too_large_body =
       R"({"error":{"code":"too_large","message":"request body exceeds the limit"}})";
-  unsigned threads = 1;              ///< io threads
+  unsigned threads = 1;  ///< io threads
 };
 
 /// Listens on one address. start() binds (with SO_REUSEADDR) and runs the io threads.

@@ -12,8 +12,8 @@ namespace vouch::storage {
 namespace {
 
 constexpr std::array<const char*, table_count> names = {
-    "orgs", "templates", "candidates", "history", "dedupe",
-    "outbox", "timers", "prospects", "exports", "meta"};
+    "orgs",   "templates", "candidates", "history", "dedupe",
+    "outbox", "timers",    "prospects",  "exports", "meta"};
 
 MDB_val val(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
@@ -35,7 +35,9 @@ struct read_txn {
 
 }  // namespace
 
-const char* table_name(table t) { return names.at(static_cast<std::size_t>(t)); }
+const char* table_name(table t) {
+  return names.at(static_cast<std::size_t>(t));
+}
 
 struct database::impl {
   MDB_env* env = nullptr;

@@ -19,7 +19,9 @@ std::string join(std::string_view a, std::string_view b) {
 }
 }  // namespace
 
-std::string candidate_key(std::string_view org, std::string_view opp) { return join(org, opp); }
+std::string candidate_key(std::string_view org, std::string_view opp) {
+  return join(org, opp);
+}
 
 std::string history_key(std::string_view org, std::string_view opp, uint64_t seq) {
   auto k = join(org, opp);
@@ -28,7 +30,9 @@ std::string history_key(std::string_view org, std::string_view opp, uint64_t seq
   return k;
 }
 
-std::string template_key(std::string_view org, std::string_view id) { return join(org, id); }
+std::string template_key(std::string_view org, std::string_view id) {
+  return join(org, id);
+}
 
 std::string timer_key(int64_t due, std::string_view org, std::string_view opp, timer_kind kind) {
   auto k = be64(static_cast<uint64_t>(due));
@@ -38,7 +42,9 @@ std::string timer_key(int64_t due, std::string_view org, std::string_view opp, t
   return k;
 }
 
-std::string outbox_key(uint64_t id) { return be64(id); }
+std::string outbox_key(uint64_t id) {
+  return be64(id);
+}
 
 std::optional<stored_timer> parse_timer_key(std::string_view key) {
   if (key.size() < 8 + 4) return std::nullopt;
@@ -67,7 +73,9 @@ void put_history(write_set& ws, const std::string& org, const std::string& opp,
 void put_command(write_set& ws, const command& c) {
   ws.put(table::outbox, outbox_key(c.id), encode(c));
 }
-void del_command(write_set& ws, uint64_t id) { ws.del(table::outbox, outbox_key(id)); }
+void del_command(write_set& ws, uint64_t id) {
+  ws.del(table::outbox, outbox_key(id));
+}
 void put_timer(write_set& ws, const std::string& org, const std::string& opp,
                const timer_entry& t) {
   ws.put(table::timers, timer_key(t.due, org, opp, t.kind), {});
@@ -79,7 +87,9 @@ void del_timer(write_set& ws, const std::string& org, const std::string& opp,
 void put_dedupe(write_set& ws, const std::string& key, int64_t now_ms) {
   ws.put(table::dedupe, key, be64(static_cast<uint64_t>(now_ms)));
 }
-void put_org(write_set& ws, const org_record& o) { ws.put(table::orgs, o.id, encode(o)); }
+void put_org(write_set& ws, const org_record& o) {
+  ws.put(table::orgs, o.id, encode(o));
+}
 void put_template(write_set& ws, const std::string& org, const template_record& t) {
   ws.put(table::templates, template_key(org, t.id), encode(t));
 }
@@ -209,7 +219,9 @@ std::vector<prospect_record> list_prospects(const database& db, std::string_view
   return out;
 }
 
-void put_export(write_set& ws, const export_record& e) { ws.put(table::exports, e.id, encode(e)); }
+void put_export(write_set& ws, const export_record& e) {
+  ws.put(table::exports, e.id, encode(e));
+}
 
 std::optional<export_record> load_export(const database& db, std::string_view id) {
   auto v = db.get(table::exports, id);

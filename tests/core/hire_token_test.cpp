@@ -8,7 +8,9 @@ namespace {
 const std::string key = hire_token_key(std::string(32, 'm'));
 constexpr int64_t expires = 1764000000000;
 
-bool is(hire_token_verdict got, hire_token_verdict want) { return got == want; }
+bool is(hire_token_verdict got, hire_token_verdict want) {
+  return got == want;
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(hire_token)

@@ -19,7 +19,10 @@ json prospect_event(const std::string& org, const std::string& evt, const std::s
           {"type", "prospect.created"},
           {"org", org},
           {"prospect",
-           {{"id", pid}, {"name", name}, {"emails", emails}, {"phones", json::array({"+15550100"})},
+           {{"id", pid},
+            {"name", name},
+            {"emails", emails},
+            {"phones", json::array({"+15550100"})},
             {"headline", "Engineering manager"}}},
           {"at", now_ms()}};
 }
@@ -41,7 +44,9 @@ std::map<std::string, int> created_by_email(lever_sim& lever) {
   return out;
 }
 
-json export_state(vouchd& d, const std::string& id) { return d.admin_ok("GET", "/admin/v1/exports/" + id); }
+json export_state(vouchd& d, const std::string& id) {
+  return d.admin_ok("GET", "/admin/v1/exports/" + id);
+}
 
 json wait_export_done(vouchd& d, const std::string& id, milliseconds timeout) {
   return wait_for(
@@ -53,7 +58,8 @@ json wait_export_done(vouchd& d, const std::string& id, milliseconds timeout) {
 
 BOOST_AUTO_TEST_SUITE(prospect_export)
 
-BOOST_AUTO_TEST_CASE(a_bulk_export_of_hundreds_creates_one_opportunity_per_email_through_a_429_storm) {
+BOOST_AUTO_TEST_CASE(
+    a_bulk_export_of_hundreds_creates_one_opportunity_per_email_through_a_429_storm) {
   env e({{"lever", {{"rate_per_s", 100}, {"burst", 40}}}}, {"--rate", "100", "--burst", "40"});
   auto org = e.setup_org("acme", default_templates());
   std::set<std::string> unique;
@@ -74,18 +80,22 @@ BOOST_AUTO_TEST_CASE(a_bulk_export_of_hundreds_creates_one_opportunity_per_email
   expect_accepted(e.send_event(prospect_event("acme", "evt-known", "p-known", "Grace",
                                               {"grace@example.com"})),  // already in Lever
                   "prospect already in Lever");
-  expect_accepted(e.send_event(prospect_event("acme", "evt-noemail", "p-none", "Nobody",
-                                              json::array())),
-                  "prospect without email");
-  auto dup = e.send_event(prospect_event("acme", "evt-0", "p-0", "Person", {"person0@example.com"}));
+  expect_accepted(
+      e.send_event(prospect_event("acme", "evt-noemail", "p-none", "Nobody", json::array())),
+      "prospect without email");
+  auto dup =
+      e.send_event(prospect_event("acme", "evt-0", "p-0", "Person", {"person0@example.com"}));
   expect_accepted(dup, "repeated event id", "duplicate");
-  auto bad = e.send_event({{"id", "evt-bad"}, {"type", "prospect.created"}, {"org", "acme"},
+  auto bad = e.send_event({{"id", "evt-bad"},
+                           {"type", "prospect.created"},
+                           {"org", "acme"},
                            {"prospect", {{"id", "p-bad"}, {"name", "Bad"}, {"emails", "x@y"}}},
                            {"at", now_ms()}});
   expect_error(bad, 400, "bad_request", "emails as a string");
   BOOST_TEST(bad.body.find("emails") != std::string::npos);
 
-  e.lever.fault({{"method", "POST"}, {"path", "/v1/opportunities"}, {"status", 429}, {"count", 12}});
+  e.lever.fault(
+      {{"method", "POST"}, {"path", "/v1/opportunities"}, {"status", 429}, {"count", 12}});
   auto started = e.daemon->admin_ok("POST", "/admin/v1/orgs/acme/exports", json::object(), {202});
   const std::string id = started.value("id", "");
   auto job = wait_export_done(*e.daemon, id, 120s);
@@ -96,7 +106,8 @@ BOOST_AUTO_TEST_CASE(a_bulk_export_of_hundreds_creates_one_opportunity_per_email
   BOOST_TEST(job.value("skipped", 0) >= 11);  // 10 same-email + grace
 
   auto created = created_by_email(e.lever);
-  for (const auto& mail : unique) BOOST_TEST(created[mail] == 1, mail << " created " << created[mail]);
+  for (const auto& mail : unique)
+    BOOST_TEST(created[mail] == 1, mail << " created " << created[mail]);
   BOOST_TEST(created["grace@example.com"] == 0);
   BOOST_TEST(e.lever.calls("POST", "/v1/opportunities").size() >= 250u + 12u);  // the 429s retried
   for (const auto& c : e.lever.ok_calls("POST", "/v1/opportunities"))
@@ -104,14 +115,15 @@ BOOST_AUTO_TEST_CASE(a_bulk_export_of_hundreds_creates_one_opportunity_per_email
                std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(a_kill_minus_9_in_the_middle_of_an_export_ends_with_one_opportunity_per_email) {
+BOOST_AUTO_TEST_CASE(
+    a_kill_minus_9_in_the_middle_of_an_export_ends_with_one_opportunity_per_email) {
   env e({{"lever", {{"rate_per_s", 30}, {"burst", 10}}}}, {"--rate", "30", "--burst", "10"});
   auto org = e.setup_org("acme", default_templates());
   for (int i = 0; i < 120; ++i)
-    expect_accepted(e.send_event(prospect_event("acme", "evt-" + std::to_string(i),
-                                                "p-" + std::to_string(i), "Person",
-                                                {"p" + std::to_string(i) + "@example.com"})),
-                    "prospect");
+    expect_accepted(
+        e.send_event(prospect_event("acme", "evt-" + std::to_string(i), "p-" + std::to_string(i),
+                                    "Person", {"p" + std::to_string(i) + "@example.com"})),
+        "prospect");
   auto started = e.daemon->admin_ok("POST", "/admin/v1/orgs/acme/exports", json::object(), {202});
   const std::string id = started.value("id", "");
   wait_for(
@@ -134,23 +146,24 @@ BOOST_AUTO_TEST_CASE(a_cancelled_export_stops_and_a_later_export_takes_the_rest)
   env e({{"lever", {{"rate_per_s", 10}, {"burst", 5}}}}, {"--rate", "10", "--burst", "5"});
   auto org = e.setup_org("acme", default_templates());
   for (int i = 0; i < 60; ++i)
-    expect_accepted(e.send_event(prospect_event("acme", "evt-" + std::to_string(i),
-                                                "p-" + std::to_string(i), "Person",
-                                                {"c" + std::to_string(i) + "@example.com"})),
-                    "prospect");
+    expect_accepted(
+        e.send_event(prospect_event("acme", "evt-" + std::to_string(i), "p-" + std::to_string(i),
+                                    "Person", {"c" + std::to_string(i) + "@example.com"})),
+        "prospect");
   auto id = e.daemon->admin_ok("POST", "/admin/v1/orgs/acme/exports", json::object(), {202})
                 .value("id", "");
   auto r = e.daemon->admin("POST", "/admin/v1/exports/" + id + "/cancel", json::object());
   BOOST_TEST(r.status == 202, r.describe());
   auto job = wait_export_done(*e.daemon, id, 30s);
   BOOST_TEST(job.value("state", "") == "cancelled");
-  stays("no more creations after the cancel settles",
-        [&, n = created_by_email(e.lever).size()]() mutable {
-          auto now = created_by_email(e.lever).size();
-          bool ok = now <= n + 2;  // at most the exports already in flight
-          return ok;
-        },
-        1500ms);
+  stays(
+      "no more creations after the cancel settles",
+      [&, n = created_by_email(e.lever).size()]() mutable {
+        auto now = created_by_email(e.lever).size();
+        bool ok = now <= n + 2;  // at most the exports already in flight
+        return ok;
+      },
+      1500ms);
   BOOST_TEST(created_by_email(e.lever).size() < 60u);
   auto id2 = e.daemon->admin_ok("POST", "/admin/v1/orgs/acme/exports", json::object(), {202})
                  .value("id", "");
@@ -165,10 +178,10 @@ BOOST_AUTO_TEST_CASE(live_candidate_work_goes_out_within_seconds_during_a_bulk_e
   env e;  // Lever's default limits: 10 rps, burst 20, on both sides
   auto org = e.setup_org("acme", default_templates());
   for (int i = 0; i < 100; ++i)  // about 20 s of export work at 10 rps
-    expect_accepted(e.send_event(prospect_event("acme", "evt-" + std::to_string(i),
-                                                "p-" + std::to_string(i), "Person",
-                                                {"l" + std::to_string(i) + "@example.com"})),
-                    "prospect");
+    expect_accepted(
+        e.send_event(prospect_event("acme", "evt-" + std::to_string(i), "p-" + std::to_string(i),
+                                    "Person", {"l" + std::to_string(i) + "@example.com"})),
+        "prospect");
   e.daemon->admin_ok("POST", "/admin/v1/orgs/acme/exports", json::object(), {202});
   wait_for(
       "the export to be under way", [&] { return json(created_by_email(e.lever).size()); },

@@ -52,12 +52,12 @@ std::string to_hire_decision(env& e, const org_handle& org, const std::string& o
 
 /// Makes lever-sim deliver its webhooks (stage changes, hires) to vouchd, signed.
 void route_lever_webhooks(env& e, const org_handle& org) {
-  e.lever.control("POST", "webhooks",
-                  {{"stage_change_url", e.daemon->public_url() + "/webhooks/lever/" + org.id +
-                                            "/stage-change"},
-                   {"hired_url", e.daemon->public_url() + "/webhooks/lever/" + org.id + "/hired"},
-                   {"stage_token", org.stage_token},
-                   {"hired_token", org.hired_token}});
+  e.lever.control(
+      "POST", "webhooks",
+      {{"stage_change_url", e.daemon->public_url() + "/webhooks/lever/" + org.id + "/stage-change"},
+       {"hired_url", e.daemon->public_url() + "/webhooks/lever/" + org.id + "/hired"},
+       {"stage_token", org.stage_token},
+       {"hired_token", org.hired_token}});
 }
 
 }  // namespace
@@ -90,9 +90,10 @@ BOOST_AUTO_TEST_CASE(the_owner_answering_not_hired_records_it_in_lever_and_on_th
   auto again = post_answer(link_in(mails[0].get<std::string>(), "hired"), "hired");
   BOOST_TEST(again.status == 200);
   BOOST_TEST(again.body.find("not hired") != std::string::npos);
-  stays("the recorded answer stays",
-        [&] { return e.daemon->candidate("acme", "opp-1").value("state", "") == "not_hired"; },
-        800ms);
+  stays(
+      "the recorded answer stays",
+      [&] { return e.daemon->candidate("acme", "opp-1").value("state", "") == "not_hired"; },
+      800ms);
 }
 
 BOOST_AUTO_TEST_CASE(a_hire_before_the_report_ends_in_hired_without_any_follow_up_email) {
@@ -108,8 +109,9 @@ BOOST_AUTO_TEST_CASE(a_hire_before_the_report_ends_in_hired_without_any_follow_u
                   "report");
   e.wait_state("acme", "opp-1", {"hired"}, 20s);
   BOOST_TEST(e.lever.note_values("opp-1").size() == 1u);  // the report note
-  stays("no follow-up email once the answer is known",
-        [&] { return mail_texts(e.daemon->maildir()).empty(); }, 2500ms);
+  stays(
+      "no follow-up email once the answer is known",
+      [&] { return mail_texts(e.daemon->maildir()).empty(); }, 2500ms);
   auto hs = e.platform.hiring_status("acme", "opp-1");
   BOOST_REQUIRE(hs.size() == 1u);
   BOOST_TEST(hs[0]["body"].value("source", "") == "lever_webhook");
@@ -136,33 +138,37 @@ BOOST_AUTO_TEST_CASE(lever_echoing_our_own_archive_changes_nothing) {
           if (x.value("event", "") == "lever.hired") return true;
         return false;
       });
-  stays("one hire note, one hiring-status, one archive",
-        [&] {
-          return e.lever.note_values("opp-1").size() == 2 &&
-                 e.platform.hiring_status("acme", "opp-1").size() == 1 &&
-                 e.lever.calls("PUT", "/v1/opportunities/opp-1/archived").size() == 1;
-        },
-        1000ms);
+  stays(
+      "one hire note, one hiring-status, one archive",
+      [&] {
+        return e.lever.note_values("opp-1").size() == 2 &&
+               e.platform.hiring_status("acme", "opp-1").size() == 1 &&
+               e.lever.calls("PUT", "/v1/opportunities/opp-1/archived").size() == 1;
+      },
+      1000ms);
 }
 
 BOOST_AUTO_TEST_CASE(the_platform_reporting_a_hire_archives_in_lever_and_is_not_told_back) {
   env e;
   auto org = e.setup_org("acme", default_templates());
   to_hire_decision(e, org, "opp-1");
-  json ev = {{"id", "evt-hs-1"}, {"type", "hire_status.changed"}, {"org", "acme"},
-             {"opportunity_id", "opp-1"}, {"hired", true}, {"at", now_ms()}};
+  json ev = {{"id", "evt-hs-1"}, {"type", "hire_status.changed"},
+             {"org", "acme"},    {"opportunity_id", "opp-1"},
+             {"hired", true},    {"at", now_ms()}};
   expect_accepted(e.send_event(ev), "hire_status.changed");
   e.wait_state("acme", "opp-1", {"hired"});
   wait_for(
       "archived in Lever",
       [&] { return e.lever.ok_calls("PUT", "/v1/opportunities/opp-1/archived"); },
       [](const json& v) { return !v.empty(); });
-  stays("the platform is not told back",
-        [&] { return e.platform.hiring_status("acme", "opp-1").empty(); }, 800ms);
+  stays(
+      "the platform is not told back",
+      [&] { return e.platform.hiring_status("acme", "opp-1").empty(); }, 800ms);
 
   to_hire_decision(e, org, "opp-2");
-  json no = {{"id", "evt-hs-2"}, {"type", "hire_status.changed"}, {"org", "acme"},
-             {"opportunity_id", "opp-2"}, {"hired", false}, {"at", now_ms()}};
+  json no = {{"id", "evt-hs-2"}, {"type", "hire_status.changed"},
+             {"org", "acme"},    {"opportunity_id", "opp-2"},
+             {"hired", false},   {"at", now_ms()}};
   expect_accepted(e.send_event(no), "hire_status.changed false");
   e.wait_state("acme", "opp-2", {"not_hired"});
 }
@@ -172,10 +178,10 @@ BOOST_AUTO_TEST_CASE(a_follow_up_finds_lever_already_archived_as_hired_and_sends
   auto org = e.setup_org("acme", default_templates());
   to_hire_decision(e, org, "opp-1");
   // Someone archives the opportunity as hired in Lever; no webhook reaches vouchd.
-  auto r = http("PUT", e.lever.base_url() + "/opportunities/opp-1/archived",
-                R"({"reason":"ar-hired"})",
-                {{"Content-Type", "application/json"},
-                 {"Authorization", "Basic " + vouch::core::base64_encode(org.api_key + ":")}});
+  auto r =
+      http("PUT", e.lever.base_url() + "/opportunities/opp-1/archived", R"({"reason":"ar-hired"})",
+           {{"Content-Type", "application/json"},
+            {"Authorization", "Basic " + vouch::core::base64_encode(org.api_key + ":")}});
   BOOST_REQUIRE(r.status == 200);
   e.wait_state("acme", "opp-1", {"hired"}, 20s);
   BOOST_TEST(mail_texts(e.daemon->maildir()).empty());
@@ -198,12 +204,12 @@ BOOST_AUTO_TEST_CASE(an_expired_hire_link_answers_410_and_changes_nothing) {
   auto url = e.daemon->public_url() + "/hire-confirmation/" + token + "?answer=hired";
   BOOST_TEST(http("GET", url).status == 410);
   BOOST_TEST(post_answer(url, "hired").status == 410);
-  stays("nothing changes",
-        [&] {
-          return e.daemon->candidate("acme", "opp-1").value("state", "") ==
-                 "awaiting_owner_response";
-        },
-        600ms);
+  stays(
+      "nothing changes",
+      [&] {
+        return e.daemon->candidate("acme", "opp-1").value("state", "") == "awaiting_owner_response";
+      },
+      600ms);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

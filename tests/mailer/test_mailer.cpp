@@ -45,8 +45,9 @@ core::command followup(const std::string& to) {
   c.opp = "opp-1";
   c.kind = core::command_kind::mail_followup;
   c.idem_key = "vouch-acme-7";
-  c.payload = R"({"to":")" + to +
-              R"(","owner_name":"Olivia Owner","candidate":"Grace Hopper","posting":"Senior Engineer","report_url":"https://platform.example/r/1"})";
+  c.payload =
+      R"({"to":")" + to +
+      R"(","owner_name":"Olivia Owner","candidate":"Grace Hopper","posting":"Senior Engineer","report_url":"https://platform.example/r/1"})";
   return c;
 }
 
@@ -106,15 +107,17 @@ struct smtp_server {
   fs::path mailbox;
   explicit smtp_server(const fs::path& dir) : port(free_port()), mailbox(dir / "smtp-box") {
     std::string listen = "127.0.0.1:" + std::to_string(port);
-    std::vector<std::string> args = {"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", listen,
-                                     "-c", "aiosmtpd.handlers.Mailbox", mailbox.string()};
+    std::vector<std::string> args = {
+        "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", listen, "-c", "aiosmtpd.handlers.Mailbox",
+        mailbox.string()};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     BOOST_REQUIRE(::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
     for (int i = 0; i < 200 && !port_open(port); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    BOOST_REQUIRE_MESSAGE(port_open(port), "aiosmtpd did not start (apt-get install python3-aiosmtpd)");
+    BOOST_REQUIRE_MESSAGE(port_open(port),
+                          "aiosmtpd did not start (apt-get install python3-aiosmtpd)");
   }
   ~smtp_server() {
     ::kill(pid, SIGTERM);

@@ -52,7 +52,9 @@ struct fixture {
   }
 };
 
-bool is(core::prospect_status a, core::prospect_status b) { return a == b; }
+bool is(core::prospect_status a, core::prospect_status b) {
+  return a == b;
+}
 
 }  // namespace
 
