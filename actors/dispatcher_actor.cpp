@@ -16,18 +16,13 @@
 #include "actors/mailer.hpp"
 #include "actors/messages.hpp"
 #include "actors/platform_client.hpp"
+#include "actors/wall_clock.hpp"
 #include "core/hire_token.hpp"
 #include "core/retry.hpp"
 #include "core/signatures.hpp"
 
 namespace vouch::actors {
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct worker_deps {
   engine_context* ctx;

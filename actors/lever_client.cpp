@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/wall_clock.hpp"
 #include "core/retry.hpp"
 #include "net/http_server.hpp"
 
@@ -40,12 +41,6 @@ lever_client::reply lever_client::call(const lever_target& t, const std::string&
 }
 
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 /// Fills `out` with the failure of `r` (status, Lever's message, Retry-After).
 template <class Reply>

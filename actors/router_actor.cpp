@@ -12,15 +12,10 @@
 #include "actors/actors.hpp"
 #include "actors/candidate_shell.hpp"
 #include "actors/messages.hpp"
+#include "actors/wall_clock.hpp"
 
 namespace vouch::actors {
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // -- candidate actor ----------------------------------------------------------------------
 

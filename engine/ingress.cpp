@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/prospects.hpp"
+#include "actors/wall_clock.hpp"
 #include "core/crypto.hpp"
 #include "core/hire_token.hpp"
 #include "core/signatures.hpp"
@@ -21,13 +22,9 @@ using nlohmann::json;
 
 namespace {
 
-std::atomic<int> pending_deliveries{0};
+using actors::now_ms;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::atomic<int> pending_deliveries{0};
 
 net::http_response json_response(unsigned status, const json& body) {
   net::http_response r;
@@ -46,6 +43,22 @@ net::http_response accepted(const char* flag = nullptr) {
 simdjson::dom::parser& parser() {
   thread_local simdjson::dom::parser p;
   return p;
+}
+
+/// Parses a request body that must be one JSON object; the body's capacity already holds
+/// simdjson's padding (net::http_request guarantees it), so nothing is copied.
+bool parse_object(const std::string& body, simdjson::dom::object& obj, std::string& error) {
+  simdjson::dom::element doc;
+  bool realloc = body.capacity() - body.size() < simdjson::SIMDJSON_PADDING;
+  if (auto err = parser().parse(body.data(), body.size(), realloc).get(doc)) {
+    error = std::string("body is not JSON: ") + simdjson::error_message(err);
+    return false;
+  }
+  if (doc.get_object().get(obj)) {
+    error = "body must be a JSON object";
+    return false;
+  }
+  return true;
 }
 
 std::string dedupe_hash(const std::string& key) {
@@ -187,16 +200,9 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std
                 "org " + org_id + " has no Lever connection with a " +
                     (hired_path ? "hired" : "stage change") + " signature token");
 
-  simdjson::dom::element doc;
-  auto err = parser()
-                 .parse(req.body.data(), req.body.size(),
-                        req.body.capacity() - req.body.size() < simdjson::SIMDJSON_PADDING)
-                 .get(doc);
-  if (err)
-    return fail(400, "bad_request",
-                std::string("body is not JSON: ") + simdjson::error_message(err));
   simdjson::dom::object obj;
-  if (doc.get_object().get(obj)) return fail(400, "bad_request", "body must be a JSON object");
+  std::string parse_error;
+  if (!parse_object(req.body, obj, parse_error)) return fail(400, "bad_request", parse_error);
   int64_t triggered_at = 0;
   std::string_view event, token, signature;
   if (obj["triggeredAt"].get_int64().get(triggered_at))
@@ -257,16 +263,9 @@ void ingress::platform_event(net::http_request&& req, reply_fn respond) {
                    "source=\"platform\",outcome=\"" + std::string(code) + "\"");
     respond(error_response(status, code, msg));
   };
-  simdjson::dom::element doc;
-  auto err = parser()
-                 .parse(req.body.data(), req.body.size(),
-                        req.body.capacity() - req.body.size() < simdjson::SIMDJSON_PADDING)
-                 .get(doc);
-  if (err)
-    return fail(400, "bad_request",
-                std::string("body is not JSON: ") + simdjson::error_message(err));
   simdjson::dom::object obj;
-  if (doc.get_object().get(obj)) return fail(400, "bad_request", "body must be a JSON object");
+  std::string parse_error;
+  if (!parse_object(req.body, obj, parse_error)) return fail(400, "bad_request", parse_error);
 
   std::string key, key_err;
   if (!core::platform_key_from_secret(ctx_.cfg.platform.secret, key, key_err))
