@@ -56,6 +56,9 @@ h2 { font-size: 1.05rem; margin: 0 0 .6rem; }
 .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr));
         align-items: start; }
 .grid > .card { margin: 0; }
+.grid + .grid, .grid + details { margin-top: 1rem; }
+td meter, td progress { min-width: 6rem; }
+h2.small { margin: .9rem 0 .4rem; }
 .cols { display: grid; gap: 1rem; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr);
         align-items: start; }
 .row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .4rem 0; }
@@ -110,7 +113,8 @@ ol.timeline .detail { word-break: break-word; }
 progress { width: 100%; height: .9rem; accent-color: var(--accent); }
 meter { width: 100%; height: .9rem; }
 .stat { font-size: 1.6rem; font-weight: 650; line-height: 1.1; }
-.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: .8rem; }
+.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: .8rem;
+         margin-bottom: .8rem; }
 pre { background: #f7f9fb; border: 1px solid var(--line); border-radius: 8px; padding: .6rem;
       overflow-x: auto; font-size: 12.5px; margin: .4rem 0; max-width: 100%; }
 details > summary { cursor: pointer; padding: .25rem 0; }
@@ -165,7 +169,8 @@ const STATES = ["idle", "resolving", "requesting", "awaiting_references", "repor
   "needs_attention"];
 const STATE_CLASS = { hired: "ok", awaiting_hire_decision: "ok", report_ready: "ok",
   resolving: "run", requesting: "run", awaiting_references: "run", awaiting_owner_response: "run",
-  needs_attention: "bad", expired: "bad", not_hired: "", idle: "" };
+  needs_attention: "bad", expired: "bad", not_hired: "", idle: "",
+  running: "run", done: "ok", failed: "bad", cancelled: "" };  // exports too
 let token = sessionStorage.getItem("vouchToken") || "";
 let generation = 0;       // bumps on every route change; stale renders are dropped
 let refresh = null;       // the current view's refresh interval
@@ -200,6 +205,7 @@ function fmtTime(ms) {
 function rel(ms) {
   if (!ms) return "";
   const s = Math.round((ms - Date.now()) / 1000), a = Math.abs(s);
+  if (a < 5) return "just now";
   const t = a < 60 ? a + " s" : a < 3600 ? Math.round(a / 60) + " min" :
     a < 172800 ? Math.round(a / 3600) + " h" : Math.round(a / 86400) + " d";
   return s >= 0 ? "in " + t : t + " ago";
@@ -288,7 +294,7 @@ async function act(btn, fn, done) {
 // -- shell -------------------------------------------------------------------------------
 function mount(gen, ...nodes) {
   if (gen !== generation) return false;
-  $("view").replaceChildren(...nodes.flat());
+  $("view").replaceChildren(...nodes.flat(9).filter((n) => n !== null && n !== undefined && n !== false));
   return true;
 }
 function every(ms, fn) {
@@ -429,7 +435,7 @@ async function viewOrg({ gen, params: [org] }) {
       h("span", { class: "badge" }, "priority " + t.priority), " ",
       t.is_default ? h("span", { class: "badge ok" }, "default") : null),
     h("pre", {}, JSON.stringify(t, null, 2)))) : h("p", { class: "empty" }, "No templates.");
-  const tagsIn = h("input", { type: "search", placeholder: "tags, e.g. engineering,remote  or  posting id",
+  const tagsIn = h("input", { type: "search", placeholder: "engineering,remote  or  post-eng",
                               "aria-label": "tags or posting id" });
   const mode = h("select", { "aria-label": "match by" }, h("option", { value: "tags" }, "tags"),
                  h("option", { value: "posting" }, "posting id"));
@@ -582,7 +588,7 @@ async function viewCandidate(ctx) {
     const b = x.status === "dead" ? h("button", { class: "small primary", type: "button",
       onclick: () => act(b, async () => { await api("POST", "/outbox/" + x.id + "/retry", {}); return "Command " + x.id + " requeued"; }, reload) }, "Retry") : null;
     return h("tr", { "data-command": x.id }, td(String(x.id), "mono"), td(x.kind, "mono"), td(statusBadge(x.status)),
-      td(String(x.attempts), "num"), td(when(x.next_at)), td(dash(x.last_error), "wrap"), td(b));
+      td(String(x.attempts), "num"), td(x.status === "dead" ? "—" : when(x.next_at)), td(dash(x.last_error), "wrap"), td(b));
   });
   const commands = card("Commands", table(["Id", "Kind", "Status", "Attempts#", "Next attempt", "Last error", ""],
     cmdRows, "No pending or dead commands."));
@@ -594,7 +600,10 @@ async function viewCandidate(ctx) {
         e.from === e.to ? h("span", { class: "muted small" }, "(stays ", badge(e.to), ")")
                         : [badge(e.from), " → ", badge(e.to)]),
       e.detail ? h("div", { class: "detail small" }, e.detail) : null))) : h("p", { class: "empty" }, "No history."));
-  if (!mount(gen, head, h("div", { class: "cols" }, h("div", {}, timeline, commands), h("div", {}, fields, timers, actor))))
+  // Commands span the full width: above the timeline while any are pending or dead (what is
+  // stuck comes first), below it otherwise.
+  const cols = h("div", { class: "cols" }, h("div", {}, timeline), h("div", {}, fields, timers, actor));
+  if (!mount(gen, head, c.commands.length ? [commands, cols] : [cols, commands]))
     return;
   if (!ctx.live) every(3000, () => viewCandidate({ ...ctx, gen: generation, live: true }).catch(() => {}));
 }

@@ -242,6 +242,14 @@ BOOST_AUTO_TEST_CASE(the_console_page_and_metrics_need_no_token) {
   BOOST_TEST(page.status == 200);
   BOOST_TEST(page.headers["content-type"].find("text/html") == 0u);
   BOOST_TEST(page.text.find("sessionStorage") != std::string::npos);
+  // Everything is inline and allowed by hash only: no CDN, no 'unsafe-inline' or 'unsafe-eval'.
+  const std::string csp = page.headers["content-security-policy"];
+  BOOST_TEST(csp.find("script-src 'sha256-") != std::string::npos);
+  BOOST_TEST(csp.find("style-src 'sha256-") != std::string::npos);
+  BOOST_TEST(csp.find("unsafe") == std::string::npos);
+  BOOST_TEST(csp.find("frame-ancestors 'none'") != std::string::npos);
+  BOOST_TEST(page.text.find("https://") == std::string::npos);
+  BOOST_TEST(page.headers["x-frame-options"] == "DENY");
   BOOST_TEST(f.call("GET", "/admin", nullptr, "").status == 200);
   f.get("/admin/v1/orgs");
   auto m = f.call("GET", "/metrics", nullptr, "");
