@@ -39,7 +39,7 @@ void actor_host::start() {
   i.sys = std::make_unique<caf::actor_system>(i.cfg);
   i.store = spawn_store(*i.sys, i.ctx);
   i.dispatcher = spawn_dispatcher(*i.sys, i.ctx, i.store, i.http);
-  i.timers = spawn_timer_service(*i.sys, i.ctx);
+  i.timers = spawn_timer_service(*i.sys, i.ctx, i.store);
   i.router = spawn_router(*i.sys, i.ctx, i.store, i.dispatcher, i.timers);
   set_dispatcher_router(i.dispatcher, i.router);
   set_timer_router(i.timers, i.router);

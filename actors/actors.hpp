@@ -29,8 +29,8 @@ caf::actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, caf::ac
 void set_dispatcher_router(caf::actor dispatcher, caf::actor router);
 
 /// Holds pending durable timers in memory (loaded from LMDB at start) and fires each one
-/// at its due time through the router.
-caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx);
+/// at its due time through the router. Also prunes dedupe keys older than 30 days.
+caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx, caf::actor store);
 
 /// Timers fire through the router, which is spawned after the timer service.
 void set_timer_router(caf::actor timers, caf::actor router);

@@ -1,4 +1,6 @@
 // The candidate router and the candidate actors it activates.
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -107,6 +109,7 @@ struct router_state {
   std::unordered_map<std::string, resident> residents;
   std::unordered_map<caf::actor_addr, std::string> keys;
   uint64_t activations = 0;
+  std::size_t resident_at_last_sweep = 0;
   static inline const char* name = "vouch.router";
 };
 
@@ -182,8 +185,12 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
             self->send(r.handle, stop_atom::value);
           }
         }
-        ctx->stats.set("vouch_actors_resident", "",
-                       static_cast<double>(self->state.residents.size()));
+        auto resident = self->state.residents.size();
+        ctx->stats.set("vouch_actors_resident", "", static_cast<double>(resident));
+        // After many actors left, hand the freed memory back to the system: glibc keeps
+        // it in per-thread arenas otherwise (measured: 380 MiB RSS for 13 MiB in use).
+        if (self->state.resident_at_last_sweep > resident + 10000) malloc_trim(0);
+        self->state.resident_at_last_sweep = resident;
         self->delayed_send(self, std::chrono::milliseconds(sweep_every), sweep_atom::value);
       },
       [=](stats_atom) {

@@ -4,15 +4,26 @@
 #include "actors/actors.hpp"
 #include "actors/messages.hpp"
 #include "actors/wall_clock.hpp"
+#include "core/bytes.hpp"
 
 namespace vouch::actors {
 namespace {
 
 using set_router_atom = caf::atom_constant<caf::atom("setrouter")>;
 
+using prune_atom = caf::atom_constant<caf::atom("prune")>;
+
+// Dedupe keys only need to outlive Lever's and the platform's retries (hours, at most
+// days); after 30 days they go. Keys are hashes, so pruning walks the table a slice at a
+// time from a remembered position instead of holding one long read transaction.
+constexpr int64_t dedupe_keep_ms = 30LL * 86400000;
+constexpr std::size_t prune_slice = 10000;
+constexpr std::chrono::minutes prune_every{10};
+
 struct timer_state {
   std::multimap<int64_t, storage::stored_timer> due;  ///< by due time
   caf::actor router;
+  std::string prune_from;  ///< dedupe key where the next pruning slice starts
   static inline const char* name = "vouch.timers";
 };
 
@@ -20,7 +31,9 @@ struct timer_state {
 // timers cost one map entry each, and a tick of 50 ms is well inside any figure we promise.
 constexpr std::chrono::milliseconds tick_every{50};
 
-caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_context* ctx) {
+caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_context* ctx,
+                            caf::actor store) {
+  self->delayed_send(self, std::chrono::seconds(2), prune_atom::value);
   for (auto& t : storage::list_timers(*ctx->db)) self->state.due.emplace(t.timer.due, t);
   ctx->stats.set("vouch_timers_pending", "", static_cast<double>(self->state.due.size()));
   return {
@@ -52,13 +65,36 @@ caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_conte
         self->delayed_send(self, tick_every, tick_atom::value);
       },
       [=](stats_atom) { return static_cast<uint64_t>(self->state.due.size()); },
+      [=](prune_atom) {
+        auto cutoff = now_ms() - dedupe_keep_ms;
+        storage::write_set ws;
+        std::size_t seen = 0;
+        std::string last;
+        ctx->db->scan(storage::table::dedupe, {}, self->state.prune_from,
+                      [&](std::string_view k, std::string_view v) {
+                        if (++seen > prune_slice) return false;
+                        last = std::string(k);
+                        if (v.size() == 8 && static_cast<int64_t>(core::from_be64(v)) < cutoff)
+                          ws.del(storage::table::dedupe, std::string(k));
+                        return true;
+                      });
+        // Wrap around at the end of the table; otherwise continue after the slice.
+        self->state.prune_from = seen > prune_slice ? last : std::string{};
+        if (!ws.empty()) {
+          ctx->stats.inc("vouch_dedupe_pruned_total", "", ws.ops.size());
+          self->send(store, commit_cb_atom::value, std::move(ws),
+                     commit_done([](bool, const std::string&) {}));
+        }
+        self->delayed_send(self, seen > prune_slice ? std::chrono::seconds(1) : prune_every,
+                           prune_atom::value);
+      },
   };
 }
 
 }  // namespace
 
-caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx) {
-  return sys.spawn(timer_service, &ctx);
+caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx, caf::actor store) {
+  return sys.spawn(timer_service, &ctx, store);
 }
 
 void set_timer_router(caf::actor timers, caf::actor router) {

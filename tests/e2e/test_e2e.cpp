@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "storage/repository.hpp"
 #include "tests/e2e/harness.hpp"
 
 using namespace vouch::e2e;
@@ -775,4 +776,43 @@ BOOST_AUTO_TEST_CASE(an_open_request_is_reminded_once_then_expired_and_a_new_tri
   check_history(c,
                 {"awaiting_references", "expired", "resolving", "awaiting_references", "expired"},
                 "expiry and restart");
+}
+
+// ---------------------------------------------------------------------------------------------
+// dedupe keys are kept 30 days, then pruned
+
+BOOST_AUTO_TEST_CASE(dedupe_keys_older_than_30_days_are_pruned_and_newer_ones_kept) {
+  env e;
+  auto org = e.setup_org("acme", default_templates());
+  json body;
+  expect_accepted(e.stage_change(org, "opp-1", "stage-phone", std::nullopt, &body), "delivery");
+  BOOST_REQUIRE(e.daemon->stop() == 0);
+  const auto store = e.dir.path() + "/data";
+  {
+    std::string err;
+    auto db = vouch::storage::database::open(store, 64ull << 20, err);
+    BOOST_REQUIRE_MESSAGE(db, err);
+    vouch::storage::write_set ws;
+    for (int i = 0; i < 3; ++i)
+      vouch::storage::put_dedupe(ws, "old-delivery-" + std::to_string(i),
+                                 now_ms() - 31LL * 86400000);
+    vouch::storage::put_dedupe(ws, "recent-delivery", now_ms() - 29LL * 86400000);
+    BOOST_REQUIRE(db->commit(ws, err) == vouch::storage::commit_error::none);
+  }
+  e.daemon->start();
+  wait_for(
+      "the pruning of three old dedupe keys",
+      [&] { return json(metric_sum(e.daemon->metrics(), "vouch_dedupe_pruned_total")); },
+      [](const json& n) { return n.get<double>() >= 3; }, 20s);
+  BOOST_REQUIRE(e.daemon->stop() == 0);
+  std::string err;
+  auto db = vouch::storage::database::open(store, 64ull << 20, err);
+  BOOST_REQUIRE(db);
+  BOOST_TEST(!vouch::storage::dedupe_seen(*db, "old-delivery-0"));
+  BOOST_TEST(vouch::storage::dedupe_seen(*db, "recent-delivery"));
+  db.reset();
+  e.daemon->start();
+  // The delivery from before is still recognised.
+  expect_accepted(post_webhook(*e.daemon, "acme", "stage-change", body.dump()), "redelivery",
+                  "duplicate");
 }
