@@ -2,6 +2,9 @@
 
 #include <thread>
 
+#include "core/crypto.hpp"
+#include "core/encoding.hpp"
+
 namespace vouch::actors {
 
 void rate_limiter::acquire(const std::string& key, double reserve) {
@@ -30,7 +33,10 @@ std::map<std::string, double> rate_limiter::levels() {
   std::lock_guard<std::mutex> g(mu_);
   std::map<std::string, double> out;
   auto now = std::chrono::steady_clock::now();
-  for (auto& [k, b] : buckets_) out[k.substr(0, 4) + "…"] = b.level(now);
+  // Never show a key: a short fingerprint tells keys apart without revealing them.
+  for (auto& [k, b] : buckets_)
+    out["key#" + core::hex_lower(core::hmac_sha256("vouch key fingerprint", k)).substr(0, 8)] =
+        b.level(now);
   return out;
 }
 
