@@ -18,6 +18,7 @@ using route_atom = caf::atom_constant<caf::atom("route")>;  // router: candidate
 using input_atom = caf::atom_constant<caf::atom("input")>;  // candidate: candidate_input
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;       // store: write_set -> bool
 using commit_cb_atom = caf::atom_constant<caf::atom("commitcb")>;  // store: write_set, callback
 using flush_atom = caf::atom_constant<caf::atom("flush")>;

@@ -1,3 +1,5 @@
+#include <malloc.h>
+
 #include <chrono>
 #include <map>
 
@@ -84,6 +86,12 @@ caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_conte
           ctx->stats.inc("vouch_dedupe_pruned_total", "", ws.ops.size());
           self->send(store, commit_cb_atom::value, std::move(ws),
                      commit_done([](bool, const std::string&) {}));
+        }
+        if (seen <= prune_slice) {
+          // Once per round, hand memory freed by passivated actors back to the system:
+          // glibc keeps it in per-thread arenas otherwise (measured: 380 MiB RSS for 13 MiB
+          // in use). Here, off the router's thread, the pause hurts no request.
+          malloc_trim(0);
         }
         self->delayed_send(self, seen > prune_slice ? std::chrono::seconds(1) : prune_every,
                            prune_atom::value);

@@ -233,6 +233,10 @@ const std::vector<field>& fields() {
            [](config& c) -> std::chrono::milliseconds& { return c.timing.request_expiry_after; })},
       {"timing", "passivate_after", kind::duration, false, expect_duration,
        duration([](config& c) -> std::chrono::milliseconds& { return c.timing.passivate_after; })},
+      // [actors] (an extension of the contract's sections)
+      {"actors", "max_resident", kind::integer, false, "an integer >= 100",
+       integer([](config& c) -> int64_t& { return c.actors.max_resident; }, 100,
+               std::numeric_limits<int64_t>::max())},
   };
   return table;
 }
@@ -541,7 +545,9 @@ std::string describe(const config& cfg) {
     << "hire_followup_after = " << dur(cfg.timing.hire_followup_after) << "\n"
     << "reference_reminder_after = " << dur(cfg.timing.reference_reminder_after) << "\n"
     << "request_expiry_after = " << dur(cfg.timing.request_expiry_after) << "\n"
-    << "passivate_after = " << dur(cfg.timing.passivate_after) << "\n";
+    << "passivate_after = " << dur(cfg.timing.passivate_after) << "\n\n"
+    << "[actors]\n"
+    << "max_resident = " << cfg.actors.max_resident << "\n";
   return o.str();
 }
 

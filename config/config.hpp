@@ -66,6 +66,12 @@ struct timing_config {
   std::chrono::milliseconds passivate_after{std::chrono::seconds{60}};
 };
 
+/// Not in CONTRACT §3: an extension. Candidate actors resident at once; beyond it the
+/// least recently used idle ones are passivated early (their state stays in LMDB).
+struct actors_config {
+  int64_t max_resident = 100000;
+};
+
 struct config {
   server_config server;
   storage_config storage;
@@ -74,6 +80,7 @@ struct config {
   platform_config platform;
   mail_config mail;
   timing_config timing;
+  actors_config actors;
 };
 
 /// `cfg` is usable only when `errors` is empty.

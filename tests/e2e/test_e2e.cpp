@@ -816,3 +816,25 @@ BOOST_AUTO_TEST_CASE(dedupe_keys_older_than_30_days_are_pruned_and_newer_ones_ke
   expect_accepted(post_webhook(*e.daemon, "acme", "stage-change", body.dump()), "redelivery",
                   "duplicate");
 }
+
+// ---------------------------------------------------------------------------------------------
+// resident actors are bounded by [actors] max_resident
+
+BOOST_AUTO_TEST_CASE(resident_actors_stay_within_max_resident_and_reload_their_state) {
+  env e(json{{"actors", {{"max_resident", 100}}}, {"timing", {{"passivate_after", "1h"}}}});
+  auto org = e.setup_org("acme", default_templates());
+  for (int i = 0; i < 160; ++i)
+    expect_accepted(e.stage_change(org, "bulk-" + std::to_string(i), "stage-phone"), "delivery");
+  auto sys = wait_for(
+      "resident actors back within the bound",
+      [&] { return e.daemon->admin_ok("GET", "/admin/v1/system"); },
+      [](const json& s) { return s["actors"].value("resident", 1000) <= 100; }, 15s);
+  BOOST_TEST(sys["actors"].value("total", 0) == 160);
+  BOOST_TEST(metric_sum(e.daemon->metrics(), "vouch_actor_early_passivations_total") >= 60);
+  // The first candidate left memory; its next event finds its history in LMDB.
+  expect_accepted(e.stage_change(org, "bulk-0", "stage-offer"), "second delivery");
+  auto c = wait_for(
+      "bulk-0's second history entry", [&] { return e.daemon->candidate("acme", "bulk-0"); },
+      [](const json& c) { return c.value("history", json::array()).size() == 2; });
+  BOOST_TEST(c["history"][1].value("seq", 0) == 2);
+}
