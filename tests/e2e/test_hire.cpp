@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "core/encoding.hpp"
 #include "core/hire_token.hpp"
@@ -210,6 +211,31 @@ BOOST_AUTO_TEST_CASE(an_expired_hire_link_answers_410_and_changes_nothing) {
         return e.daemon->candidate("acme", "opp-1").value("state", "") == "awaiting_owner_response";
       },
       600ms);
+}
+
+BOOST_AUTO_TEST_CASE(a_timer_that_came_due_while_vouchd_was_stopped_fires_right_after_start) {
+  env e(json{{"timing", {{"reference_reminder_after", "2s"}, {"request_expiry_after", "1h"}}}});
+  auto org = e.setup_org("acme", default_templates());
+  auto rid = e.request_to_awaiting(org, "opp-1");
+  BOOST_REQUIRE(e.daemon->stop() == 0);  // a clean stop, well before the reminder is due
+  // The downtime itself: the reminder comes due while nothing runs.
+  std::this_thread::sleep_for(3s);
+  BOOST_TEST(e.platform.calls("POST", "/v1/reference-requests/" + rid + "/remind").empty());
+  auto started = std::chrono::steady_clock::now();
+  e.daemon->start();
+  wait_for(
+      "the overdue reminder",
+      [&] { return e.platform.calls("POST", "/v1/reference-requests/" + rid + "/remind"); },
+      [](const json& v) { return !v.empty(); }, 10s);
+  auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+  BOOST_TEST(took.count() < 3000,
+             "the overdue reminder went out " << took.count() << " ms after start");
+  stays(
+      "one reminder only",
+      [&] {
+        return e.platform.calls("POST", "/v1/reference-requests/" + rid + "/remind").size() == 1;
+      },
+      800ms);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
