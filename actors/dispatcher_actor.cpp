@@ -381,8 +381,10 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
           if (d.counts) ++cmd.attempts;
           cmd.last_error = out.error;
           if (d.dead) {
-            spdlog::error("command {} {} for {}/{} dead-lettered after {} attempt(s): {}", cmd.id,
-                          core::to_string(cmd.kind), cmd.org, cmd.opp, cmd.attempts, out.error);
+            spdlog::error(
+                "msg=dead_letter command={} kind={} org={} opp={} attempts={} status={} error={:?}",
+                cmd.id, core::to_string(cmd.kind), cmd.org, cmd.opp, cmd.attempts, out.status,
+                out.error);
             ctx->stats.inc("vouch_commands_dead_total", kind_label);
             cmd.status = core::command_status::dead;
             in.event.kind = core::event_kind::command_dead;
@@ -392,9 +394,11 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
             in.dead_command = cmd;
             self->send(st.router, route_atom::value, std::move(in));
           } else {
-            spdlog::warn("command {} {} for {}/{} failed (attempt {}), retry in {} ms: {}", cmd.id,
-                         core::to_string(cmd.kind), cmd.org, cmd.opp, cmd.attempts, d.delay.count(),
-                         out.error);
+            spdlog::warn(
+                "msg=retry command={} kind={} org={} opp={} attempts={} status={} retry_in_ms={} "
+                "error={:?}",
+                cmd.id, core::to_string(cmd.kind), cmd.org, cmd.opp, cmd.attempts, out.status,
+                d.delay.count(), out.error);
             cmd.next_at = now_ms() + d.delay.count();
             storage::write_set ws;
             storage::put_command(ws, cmd);

@@ -63,7 +63,7 @@ caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_conte
             .await(
                 [=](commit_result& r) mutable {
                   if (!r.ok) {
-                    spdlog::error("{}/{}: commit failed, event not applied: {}", in.org, in.opp,
+                    spdlog::error("msg=commit_failed org={} opp={} error={:?}", in.org, in.opp,
                                   r.error);
                     ctx->stats.inc("vouch_candidate_commit_failures_total");
                     finish(in, delivery_outcome::unavailable);
@@ -71,11 +71,12 @@ caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_conte
                   }
                   for (const auto& h : t.history) {
                     if (h.from != h.to)
-                      spdlog::info("{}/{} {} -> {} ({}: {})", t.next.org, t.next.opp, h.from, h.to,
-                                   h.event, h.detail);
+                      spdlog::info(
+                          "msg=transition org={} opp={} from={} to={} event={} detail={:?}",
+                          t.next.org, t.next.opp, h.from, h.to, h.event, h.detail);
                     else
-                      spdlog::debug("{}/{} {} ({}: {})", t.next.org, t.next.opp, h.to, h.event,
-                                    h.detail);
+                      spdlog::debug("msg=recorded org={} opp={} state={} event={} detail={:?}",
+                                    t.next.org, t.next.opp, h.to, h.event, h.detail);
                   }
                   self->state.rec = t.next;
                   self->state.exists = true;

@@ -49,7 +49,7 @@ void commit_batch(caf::stateful_actor<store_state>* self, engine_context& ctx) {
   res.map_full = rc == storage::commit_error::map_full;
   res.error = err;
   if (!res.ok) {
-    spdlog::error("LMDB commit of {} write set(s) failed: {}", batch.size(), err);
+    spdlog::error("msg=lmdb_commit_failed sets={} error={:?}", batch.size(), err);
     ctx.stats.inc("vouch_lmdb_commit_failures_total");
   }
   for (auto& w : batch) {
