@@ -331,48 +331,12 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
           if (--st.key_busy[kt->second] <= 0) st.key_busy.erase(kt->second);
           st.in_flight_key.erase(kt);
         }
-        candidate_input in;
-        in.org = cmd.org;
-        in.opp = cmd.opp;
-        in.create_if_missing = false;
-        in.event.now = now_ms();
-        in.event.command_id = cmd.id;
-        in.event.command = cmd.kind;
-        in.event.generation = cmd.generation;
         auto kind_label = std::string("kind=\"") + core::to_string(cmd.kind) + "\"";
-        if (cmd.kind == core::command_kind::prospect_export) {
-          auto kind = core::classify_http(out.status);
-          std::uniform_real_distribution<double> jitter(0.0, 1.0);
-          auto d = out.ok ? core::retry_decision{}
-                          : core::decide_retry(policy_for(cmd), cmd.attempts, kind, out.retry_after,
-                                               jitter(st.rng));
-          storage::write_set ws;
-          if (out.ok || d.dead) {
-            ctx->stats.inc(out.ok ? "vouch_commands_succeeded_total" : "vouch_commands_dead_total",
-                           kind_label);
-            finish_export(*ctx, st.exports, cmd, out.ok ? &out : nullptr, out.error, ws);
-          } else {
-            ctx->stats.inc("vouch_commands_failed_total", kind_label);
-            if (d.counts) ++cmd.attempts;
-            cmd.last_error = out.error;
-            cmd.next_at = now_ms() + d.delay.count();
-            storage::put_command(ws, cmd);
-            schedule(cmd);
-          }
-          self->send(store, commit_cb_atom::value, std::move(ws),
-                     commit_done([](bool, const std::string&) {}));
-          pump();
-          arm();
-          return;
-        }
         if (out.ok) {
           ctx->stats.inc("vouch_commands_succeeded_total", kind_label);
-          in.event.kind = core::event_kind::command_done;
-          in.event.resolved = std::move(out.resolved);
-          in.event.created_request_id = out.created_request_id;
-          in.event.archived_as_hired = out.archived_as_hired;
-          self->send(st.router, route_atom::value, std::move(in));
         } else {
+          // One retry policy for every target: backoff with jitter, Retry-After wins, a 429
+          // does not count, permanent answers and exhausted attempts are dead.
           ctx->stats.inc("vouch_commands_failed_total", kind_label);
           std::uniform_real_distribution<double> jitter(0.0, 1.0);
           auto d =
@@ -380,20 +344,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
                                  out.retry_after, jitter(st.rng));
           if (d.counts) ++cmd.attempts;
           cmd.last_error = out.error;
-          if (d.dead) {
-            spdlog::error(
-                "msg=dead_letter command={} kind={} org={} opp={} attempts={} status={} error={:?}",
-                cmd.id, core::to_string(cmd.kind), cmd.org, cmd.opp, cmd.attempts, out.status,
-                out.error);
-            ctx->stats.inc("vouch_commands_dead_total", kind_label);
-            cmd.status = core::command_status::dead;
-            in.event.kind = core::event_kind::command_dead;
-            in.event.http_status = out.status;
-            in.event.error = out.error;
-            in.event.permanent = core::classify_http(out.status) == core::failure_kind::permanent;
-            in.dead_command = cmd;
-            self->send(st.router, route_atom::value, std::move(in));
-          } else {
+          if (!d.dead) {
             spdlog::warn(
                 "msg=retry command={} kind={} org={} opp={} attempts={} status={} retry_in_ms={} "
                 "error={:?}",
@@ -405,7 +356,45 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
             self->send(store, commit_cb_atom::value, std::move(ws),
                        commit_done([](bool, const std::string&) {}));
             schedule(std::move(cmd));
+            pump();
+            arm();
+            return;
           }
+          spdlog::error(
+              "msg=dead_letter command={} kind={} org={} opp={} attempts={} status={} error={:?}",
+              cmd.id, core::to_string(cmd.kind), cmd.org, cmd.opp, cmd.attempts, out.status,
+              out.error);
+          ctx->stats.inc("vouch_commands_dead_total", kind_label);
+          cmd.status = core::command_status::dead;
+        }
+        if (cmd.kind == core::command_kind::prospect_export) {
+          // Not a candidate's command: the prospect and its export job record the end.
+          storage::write_set ws;
+          finish_export(*ctx, st.exports, cmd, out.ok ? &out : nullptr, out.error, ws);
+          self->send(store, commit_cb_atom::value, std::move(ws),
+                     commit_done([](bool, const std::string&) {}));
+        } else {
+          candidate_input in;
+          in.org = cmd.org;
+          in.opp = cmd.opp;
+          in.create_if_missing = false;
+          in.event.now = now_ms();
+          in.event.command_id = cmd.id;
+          in.event.command = cmd.kind;
+          in.event.generation = cmd.generation;
+          if (out.ok) {
+            in.event.kind = core::event_kind::command_done;
+            in.event.resolved = std::move(out.resolved);
+            in.event.created_request_id = out.created_request_id;
+            in.event.archived_as_hired = out.archived_as_hired;
+          } else {
+            in.event.kind = core::event_kind::command_dead;
+            in.event.http_status = out.status;
+            in.event.error = out.error;
+            in.event.permanent = core::classify_http(out.status) == core::failure_kind::permanent;
+            in.dead_command = cmd;
+          }
+          self->send(st.router, route_atom::value, std::move(in));
         }
         pump();
         arm();

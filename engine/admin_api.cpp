@@ -1,6 +1,7 @@
 #include "engine/admin_api.hpp"
 
 #include "actors/prospects.hpp"
+#include "actors/wall_clock.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -39,10 +40,7 @@ namespace {
 
 // -- small helpers ------------------------------------------------------------------------
 
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+using actors::now_ms;
 
 std::string strip_trailing_slashes(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
