@@ -15,6 +15,7 @@
 #include "actors/lever_client.hpp"
 #include "actors/mailer.hpp"
 #include "actors/messages.hpp"
+#include "actors/outbox_queue.hpp"
 #include "actors/platform_client.hpp"
 #include "actors/wall_clock.hpp"
 #include "core/hire_token.hpp"
@@ -150,10 +151,8 @@ struct dispatcher_state {
   std::map<std::string, int> key_busy;                 ///< Lever API key -> commands in flight
   std::map<uint64_t, std::string> in_flight_key;       ///< command id -> its Lever API key
   std::map<std::string, core::export_record> exports;  ///< progress of jobs seen since start
-  std::map<uint64_t, core::command> commands;          ///< pending, not in flight
-  std::multimap<int64_t, uint64_t> schedule;           ///< next_at -> id
-  std::map<uint64_t, core::command> in_flight;
-  std::map<std::string, pool> pools;  ///< by target
+  outbox_queue queue;                                  ///< waiting and in flight, by id
+  std::map<std::string, pool> pools;                   ///< by target
   std::map<caf::actor_addr, std::string> worker_target;
   std::mt19937_64 rng{std::random_device{}()};
   caf::actor router;
@@ -164,7 +163,8 @@ struct dispatcher_state {
 using set_router_atom = caf::atom_constant<caf::atom("setrouter")>;
 
 caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_context* ctx,
-                         caf::actor store, net::http_client* http) {
+                         caf::actor store, net::http_client* http,
+                         std::vector<core::command> pending) {
   auto limiter = std::make_shared<rate_limiter>(ctx->cfg.lever.rate_per_s, ctx->cfg.lever.burst);
   std::string platform_key, err;
   core::platform_key_from_secret(ctx->cfg.platform.secret, platform_key, err);
@@ -197,68 +197,49 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
     return p;
   };
 
-  auto schedule = [=](core::command c) {
-    self->state.schedule.emplace(c.next_at, c.id);
-    self->state.commands[c.id] = std::move(c);
-  };
+  auto schedule = [=](core::command c) { self->state.queue.add(std::move(c)); };
 
   // Sends every due command that has an idle worker of its target.
   auto pump = [=]() {
     auto& st = self->state;
-    auto now = now_ms();
-    for (auto it = st.schedule.begin(); it != st.schedule.end() && it->first <= now;) {
-      auto cit = st.commands.find(it->second);
-      if (cit == st.commands.end()) {
-        it = st.schedule.erase(it);
-        continue;
-      }
-      if (cit->second.kind == core::command_kind::prospect_export) {
-        auto* job = job_of(*ctx, st.exports, export_id_of(cit->second));
+    st.queue.take_due(now_ms(), [&](const core::command& c) {
+      if (c.kind == core::command_kind::prospect_export) {
+        auto* job = job_of(*ctx, st.exports, export_id_of(c));
         if (job && job->state == core::export_state::cancelled) {
           // Cancelled: the prospect stays stored for a later export; nothing goes out.
           storage::write_set ws;
-          storage::del_command(ws, cit->second.id);
-          auto p = nlohmann::json::parse(cit->second.payload, nullptr, false);
-          if (auto pr = storage::load_prospect(*ctx->db, cit->second.org,
-                                               p.value("prospect_id", std::string{}))) {
+          storage::del_command(ws, c.id);
+          auto p = nlohmann::json::parse(c.payload, nullptr, false);
+          if (auto pr =
+                  storage::load_prospect(*ctx->db, c.org, p.value("prospect_id", std::string{}))) {
             pr->status = core::prospect_status::stored;
             storage::put_prospect(ws, *pr);
           }
           self->send(store, commit_cb_atom::value, std::move(ws),
                      commit_done([](bool, const std::string&) {}));
-          st.commands.erase(cit);
-          it = st.schedule.erase(it);
-          continue;
+          return outbox_queue::verdict::drop;
         }
       }
-      const std::string target = core::target_of(cit->second.kind);
+      const std::string target = core::target_of(c.kind);
       auto& p = st.pools[target];
-      if (p.idle.empty()) {
-        ++it;
-        continue;
-      }
-      std::string key;
+      if (p.idle.empty()) return outbox_queue::verdict::wait;
       if (target == "lever") {
-        auto org = ctx->orgs->find(cit->second.org);
-        key = org ? org->api_key : std::string{};
-        if (st.key_busy[key] >= max_lever_in_flight_per_key) {
-          ++it;  // this key is busy; commands of other keys may go
-          continue;
-        }
+        auto org = ctx->orgs->find(c.org);
+        auto key = org ? org->api_key : std::string{};
+        // This key is busy; commands of other keys may go.
+        if (st.key_busy[key] >= max_lever_in_flight_per_key) return outbox_queue::verdict::wait;
         ++st.key_busy[key];
-        st.in_flight_key[cit->first] = key;
+        st.in_flight_key[c.id] = key;
       }
       auto w = p.idle.back();
       p.idle.pop_back();
-      self->send(w, run_atom::value, cit->second, caf::actor_cast<caf::actor>(self));
+      self->send(w, run_atom::value, c, caf::actor_cast<caf::actor>(self));
       ctx->stats.inc("vouch_commands_sent_total",
-                     std::string("kind=\"") + core::to_string(cit->second.kind) + "\"");
-      st.in_flight[cit->first] = std::move(cit->second);
-      st.commands.erase(cit);
-      it = st.schedule.erase(it);
-    }
-    ctx->stats.set("vouch_commands_pending", "", static_cast<double>(st.commands.size()));
-    ctx->stats.set("vouch_commands_in_flight", "", static_cast<double>(st.in_flight.size()));
+                     std::string("kind=\"") + core::to_string(c.kind) + "\"");
+      return outbox_queue::verdict::send;
+    });
+    ctx->stats.set("vouch_commands_pending", "", static_cast<double>(st.queue.waiting()));
+    ctx->stats.set("vouch_commands_in_flight", "", static_cast<double>(st.queue.in_flight()));
   };
 
   auto arm = [=]() {
@@ -268,11 +249,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
   };
 
   // Commands pending in LMDB from before a restart go out again, with the same keys.
-  int64_t max_id = 0;
-  for (auto& c : storage::list_commands(*ctx->db)) {
-    max_id = std::max<int64_t>(max_id, static_cast<int64_t>(c.id));
-    if (c.status == core::command_status::pending) schedule(std::move(c));
-  }
+  for (auto& c : pending) schedule(std::move(c));
   self->send(self, tick_atom::value);
   self->state.tick_pending = true;
 
@@ -318,15 +295,14 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
       [=](tick_atom) {
         self->state.tick_pending = false;
         pump();
-        if (!self->state.schedule.empty()) arm();
+        if (!self->state.queue.idle()) arm();
       },
       [=](outcome_atom, call_outcome& out, caf::actor w) {
         auto& st = self->state;
         st.pools[st.worker_target[w.address()]].idle.push_back(w);
-        auto it = st.in_flight.find(out.command_id);
-        if (it == st.in_flight.end()) return;
-        auto cmd = std::move(it->second);
-        st.in_flight.erase(it);
+        auto finished = st.queue.finish(out.command_id);
+        if (!finished) return;
+        auto cmd = std::move(*finished);
         if (auto kt = st.in_flight_key.find(cmd.id); kt != st.in_flight_key.end()) {
           if (--st.key_busy[kt->second] <= 0) st.key_busy.erase(kt->second);
           st.in_flight_key.erase(kt);
@@ -404,8 +380,8 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         nlohmann::json pools = nlohmann::json::object();
         for (auto& [target, p] : st.pools)
           pools[target] = {{"size", p.size}, {"busy", p.size - p.idle.size()}};
-        nlohmann::json j = {{"scheduled", st.commands.size()},
-                            {"in_flight", st.in_flight.size()},
+        nlohmann::json j = {{"scheduled", st.queue.waiting()},
+                            {"in_flight", st.queue.in_flight()},
                             {"pools", pools},
                             {"lever_token_buckets", limiter->levels()},
                             {"dispatcher_mailbox", self->mailbox().size()}};
@@ -418,7 +394,12 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
 
 caf::actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, caf::actor store,
                             net::http_client& http) {
-  return sys.spawn(dispatcher, &ctx, store, &http);
+  // The snapshot is read here, before the router exists: no candidate can commit a new
+  // command while it is taken, and commands committed later arrive by enqueue.
+  std::vector<core::command> pending;
+  for (auto& c : storage::list_commands(*ctx.db))
+    if (c.status == core::command_status::pending) pending.push_back(std::move(c));
+  return sys.spawn(dispatcher, &ctx, store, &http, std::move(pending));
 }
 
 void set_dispatcher_router(caf::actor dispatcher, caf::actor router) {
