@@ -34,9 +34,9 @@ struct timer_state {
 constexpr std::chrono::milliseconds tick_every{50};
 
 caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_context* ctx,
-                            caf::actor store) {
+                            caf::actor store, std::vector<storage::stored_timer> stored) {
   self->delayed_send(self, std::chrono::seconds(2), prune_atom::value);
-  for (auto& t : storage::list_timers(*ctx->db)) self->state.due.emplace(t.timer.due, t);
+  for (auto& t : stored) self->state.due.emplace(t.timer.due, std::move(t));
   ctx->stats.set("vouch_timers_pending", "", static_cast<double>(self->state.due.size()));
   return {
       [=](set_router_atom, caf::actor r) {
@@ -102,7 +102,9 @@ caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_conte
 }  // namespace
 
 caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx, caf::actor store) {
-  return sys.spawn(timer_service, &ctx, store);
+  // Read before the router exists, like the dispatcher's outbox: a timer a candidate sets
+  // later arrives by message only, so no timer is held twice.
+  return sys.spawn(timer_service, &ctx, store, storage::list_timers(*ctx.db));
 }
 
 void set_timer_router(caf::actor timers, caf::actor router) {
