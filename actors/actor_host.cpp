@@ -10,9 +10,12 @@ namespace vouch::actors {
 namespace {
 struct system_config : caf::actor_system_config {
   system_config() {
-    // Two cores: one CAF worker is enough for the router and candidates (STACK.md §9);
-    // the store and the client workers have threads of their own (detached).
-    set("scheduler.max-threads", 2);
+    // One CAF worker runs the router, the candidates and the dispatcher; the store, the
+    // timer service and the client workers have threads of their own (detached). Measured
+    // (docs/BENCHMARKS.md): a second worker only adds cross-thread wake-ups between the
+    // router and a candidate (warm message 13-20 µs against 9-10 µs, cold activation
+    // 25-30 µs against 16-19 µs) and no ingest throughput; STACK.md §9 saw the same.
+    set("scheduler.max-threads", 1);
     set("scheduler.policy", caf::atom("sharing"));
   }
 };

@@ -104,7 +104,9 @@ caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_conte
 caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx, caf::actor store) {
   // Read before the router exists, like the dispatcher's outbox: a timer a candidate sets
   // later arrives by message only, so no timer is held twice.
-  return sys.spawn(timer_service, &ctx, store, storage::list_timers(*ctx.db));
+  // Detached: pruning scans LMDB and malloc_trim may take milliseconds; on its own thread
+  // that never holds up the one CAF worker the router and the candidates share.
+  return sys.spawn<caf::detached>(timer_service, &ctx, store, storage::list_timers(*ctx.db));
 }
 
 void set_timer_router(caf::actor timers, caf::actor router) {
