@@ -112,7 +112,6 @@ int main(int argc, char** argv) {
   actors::actor_host host(ctx, http);
   ctx.port = &host;
   host.start();
-  ctx.ready = true;
 
   engine::ingress ingress(ctx);
   engine::admin_api admin(ctx, http);
@@ -137,6 +136,9 @@ int main(int argc, char** argv) {
     host.shutdown();
     return 1;
   }
+  // Ready only once both listeners accept: a probe that saw 200 on /readyz may go straight
+  // to the admin API (/metrics, vouchctl).
+  ctx.ready = true;
   spdlog::info("vouchd serving: public {} admin {} storage {} ({} orgs)", cfg.server.listen,
                cfg.server.admin_listen, cfg.storage.path, ctx.orgs->ids().size());
 
