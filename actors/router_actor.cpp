@@ -140,6 +140,22 @@ void unlink(router_state& st, resident& r) {
   r.in_lru = false;
 }
 
+// Stopping an actor costs the one CAF worker a few microseconds (the stop, the actor's
+// exit, the down message). Stops come in small slices, so that routing between them goes
+// on: one trim or sweep of thousands at once held webhooks up for milliseconds (the
+// half-load p99 of docs/BENCHMARKS.md went from 16-20 ms to 5 ms).
+constexpr std::size_t max_stops_per_slice = 256;
+constexpr std::chrono::milliseconds trim_every{5};
+
+using sweep_more_atom = caf::atom_constant<caf::atom("sweepmore")>;
+
+/// Stops an idle resident: it leaves the LRU list, and inputs for it wait until it is gone.
+void passivate(caf::event_based_actor* self, router_state& st, resident& r) {
+  r.passivating = true;
+  unlink(st, r);
+  self->send(r.handle, stop_atom::value);
+}
+
 caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ctx, caf::actor store,
                      caf::actor dispatcher, caf::actor timers) {
   auto activate = [=](resident& r, const std::string& org, const std::string& opp) {
@@ -199,10 +215,10 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
         if (!r.handle) {
           r.handle = activate(r, in.org, in.opp);
           auto limit = static_cast<std::size_t>(ctx->cfg.actors.max_resident);
-          if (self->state.residents.size() > limit && !self->state.trim_pending) {
-            // At most one trim per 50 ms: the actors it stopped need a moment to leave.
+          if (self->state.lru.size() >= limit && !self->state.trim_pending) {
+            // One slice per trim_every: the actors a slice stopped need a moment to leave.
             self->state.trim_pending = true;
-            auto wait = std::max<int64_t>(0, self->state.last_trim + 50 - now_ms());
+            auto wait = std::max<int64_t>(0, self->state.last_trim + trim_every.count() - now_ms());
             self->delayed_send(self, std::chrono::milliseconds(wait), trim_atom::value);
           }
         }
@@ -216,14 +232,17 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
         self->send(r.handle, input_atom::value, std::move(in));
       },
       [=](trim_atom) {
-        // Over max_resident: passivate the least recently used idle actors, the excess
-        // plus 1 %, walking the LRU list from its old end (cost: the actors stopped).
+        // At max_resident: passivate the least recently used idle actors, the excess plus
+        // 0.1 % headroom, at most one slice, walking the LRU list from its old end. Actors
+        // already leaving are not in the list, so they are not counted twice.
         auto& st = self->state;
         st.trim_pending = false;
         st.last_trim = now_ms();
         auto limit = static_cast<std::size_t>(ctx->cfg.actors.max_resident);
-        if (st.residents.size() <= limit) return;
-        std::size_t want = st.residents.size() - limit + limit / 100, stopped = 0, looked = 0;
+        if (st.lru.size() < limit) return;
+        std::size_t want = std::min(st.lru.size() - limit + std::max<std::size_t>(1, limit / 1000),
+                                    max_stops_per_slice);
+        std::size_t stopped = 0, looked = 0;
         auto it = st.lru.end();
         while (stopped < want && it != st.lru.begin() && looked < 4 * want) {
           --it;
@@ -235,28 +254,42 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
           }
           auto& r = rt->second;
           if (r.passivating || !r.handle || r.depth() != 0) continue;  // busy: keep it
-          r.passivating = true;
-          r.in_lru = false;
-          self->send(r.handle, stop_atom::value);
-          it = st.lru.erase(it);
+          ++it;  // passivate() erases r's own list entry
+          passivate(self, st, r);
           ++stopped;
         }
         ctx->stats.inc("vouch_actor_early_passivations_total", "", stopped);
+        if (st.lru.size() >= limit && !st.trim_pending) {
+          st.trim_pending = true;
+          self->delayed_send(self, trim_every, trim_atom::value);
+        }
       },
       [=](sweep_atom) {
-        auto cutoff = now_ms() - ctx->cfg.timing.passivate_after.count();
-        for (auto& [key, r] : self->state.residents) {
-          if (!r.passivating && r.handle && r.last_used < cutoff) {
-            // The stop queues behind every input already sent, so nothing is lost.
-            r.passivating = true;
-            unlink(self->state, r);
-            self->send(r.handle, stop_atom::value);
-          }
-        }
-        auto resident = self->state.residents.size();
-        ctx->stats.set("vouch_actors_resident", "", static_cast<double>(resident));
-        self->state.resident_at_last_sweep = resident;
+        self->send(self, sweep_more_atom::value);
         self->delayed_send(self, std::chrono::milliseconds(sweep_every), sweep_atom::value);
+      },
+      [=](sweep_more_atom) {
+        // Idle actors sit at the old end of the LRU list (every input moves its actor to the
+        // front): stop them from there, one slice per message, until a recent one comes.
+        auto& st = self->state;
+        auto cutoff = now_ms() - ctx->cfg.timing.passivate_after.count();
+        std::size_t stopped = 0;
+        while (!st.lru.empty() && stopped < max_stops_per_slice) {
+          auto rt = st.residents.find(st.lru.back());
+          if (rt == st.residents.end()) {
+            st.lru.pop_back();
+            continue;
+          }
+          auto& r = rt->second;
+          if (r.last_used >= cutoff) break;
+          // The stop queues behind every input already sent, so nothing is lost.
+          passivate(self, st, r);
+          ++stopped;
+        }
+        auto resident = st.residents.size();
+        ctx->stats.set("vouch_actors_resident", "", static_cast<double>(resident));
+        st.resident_at_last_sweep = resident;
+        if (stopped == max_stops_per_slice) self->send(self, sweep_more_atom::value);
       },
       [=](stats_atom) {
         // Resident actors per org and mailbox depth percentiles across them.

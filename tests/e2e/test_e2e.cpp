@@ -820,6 +820,26 @@ BOOST_AUTO_TEST_CASE(dedupe_keys_older_than_30_days_are_pruned_and_newer_ones_ke
 // ---------------------------------------------------------------------------------------------
 // resident actors are bounded by [actors] max_resident
 
+// Idle actors leave after passivate_after, more of them than one stop slice (256) holds.
+BOOST_AUTO_TEST_CASE(every_idle_actor_leaves_memory_after_passivate_after) {
+  env e(json{{"timing", {{"passivate_after", "1s"}}}});
+  auto org = e.setup_org("acme", default_templates());
+  for (int i = 0; i < 300; ++i)
+    expect_accepted(e.stage_change(org, "idle-" + std::to_string(i), "stage-phone"), "delivery");
+  auto sys = e.daemon->admin_ok("GET", "/admin/v1/system");
+  BOOST_TEST(sys["actors"].value("resident", 0) >= 1, "actors are resident right after");
+  wait_for(
+      "every idle actor passivated",
+      [&] { return e.daemon->admin_ok("GET", "/admin/v1/system"); },
+      [](const json& s) { return s["actors"].value("resident", 1000) == 0; }, 10s);
+  // A passivated candidate comes back with its state when its next event arrives.
+  expect_accepted(e.stage_change(org, "idle-299", "stage-offer"), "second delivery");
+  auto c = wait_for(
+      "idle-299's second history entry", [&] { return e.daemon->candidate("acme", "idle-299"); },
+      [](const json& c) { return c.value("history", json::array()).size() == 2; });
+  BOOST_TEST(c["history"][1].value("seq", 0) == 2);
+}
+
 BOOST_AUTO_TEST_CASE(resident_actors_stay_within_max_resident_and_reload_their_state) {
   env e(json{{"actors", {{"max_resident", 100}}}, {"timing", {{"passivate_after", "1h"}}}});
   auto org = e.setup_org("acme", default_templates());
