@@ -379,6 +379,12 @@ def part_actors(a, build, work):
         lm["batch16_random3_sets_per_s"], "sets/s", None)
     row("actors", "  LMDB, 16 write sets/txn, 1 random + 2 appended keys (spike's layout)",
         lm["batch16_random1_sets_per_s"], "sets/s", None)
+    for key, what in (("single_put_commit", "single put"),
+                      ("batch16_random3_commit", "16 sets, vouch's layout")):
+        q = lm[key]
+        row("actors", f"  LMDB durable commit latency, {what}: p50 / p99 / p99.9",
+            f'{q["p50_us"] / 1000:.2f} / {q["p99_us"] / 1000:.2f} / {q["p999_us"] / 1000:.2f}',
+            "ms")
     NOTES.append(f"LMDB layout: {lm['batch16_random3_ms_per_commit']:.2f} ms per 16-set "
                  f"commit with 3 random keys per set vs "
                  f"{lm['batch16_random1_ms_per_commit']:.2f} ms with 1 random + 2 appended")
