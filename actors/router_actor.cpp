@@ -115,7 +115,6 @@ struct router_state {
   uint64_t activations = 0;
   std::size_t resident_at_last_sweep = 0;
   bool trim_pending = false;
-  int64_t last_trim = 0;
   static inline const char* name = "vouch.router";
 };
 
@@ -141,11 +140,10 @@ void unlink(router_state& st, resident& r) {
 }
 
 // Stopping an actor costs the one CAF worker a few microseconds (the stop, the actor's
-// exit, the down message). Stops come in small slices, so that routing between them goes
-// on: one trim or sweep of thousands at once held webhooks up for milliseconds (the
-// half-load p99 of docs/BENCHMARKS.md went from 16-20 ms to 5 ms).
+// exit, the down message). Stops come in slices of at most this many, each slice a message
+// of its own behind the inputs already queued, so routing goes on between them: one trim
+// or sweep of thousands at once held webhooks up for milliseconds (docs/BENCHMARKS.md).
 constexpr std::size_t max_stops_per_slice = 256;
-constexpr std::chrono::milliseconds trim_every{5};
 
 using sweep_more_atom = caf::atom_constant<caf::atom("sweepmore")>;
 
@@ -216,10 +214,8 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
           r.handle = activate(r, in.org, in.opp);
           auto limit = static_cast<std::size_t>(ctx->cfg.actors.max_resident);
           if (self->state.lru.size() >= limit && !self->state.trim_pending) {
-            // One slice per trim_every: the actors a slice stopped need a moment to leave.
             self->state.trim_pending = true;
-            auto wait = std::max<int64_t>(0, self->state.last_trim + trim_every.count() - now_ms());
-            self->delayed_send(self, std::chrono::milliseconds(wait), trim_atom::value);
+            self->send(self, trim_atom::value);
           }
         }
         r.last_used = now_ms();
@@ -237,7 +233,6 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
         // already leaving are not in the list, so they are not counted twice.
         auto& st = self->state;
         st.trim_pending = false;
-        st.last_trim = now_ms();
         auto limit = static_cast<std::size_t>(ctx->cfg.actors.max_resident);
         if (st.lru.size() < limit) return;
         std::size_t want = std::min(st.lru.size() - limit + std::max<std::size_t>(1, limit / 1000),
@@ -260,8 +255,9 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
         }
         ctx->stats.inc("vouch_actor_early_passivations_total", "", stopped);
         if (st.lru.size() >= limit && !st.trim_pending) {
+          // Still over: the next slice goes behind the inputs that came in meanwhile.
           st.trim_pending = true;
-          self->delayed_send(self, trim_every, trim_atom::value);
+          self->send(self, trim_atom::value);
         }
       },
       [=](sweep_atom) {
