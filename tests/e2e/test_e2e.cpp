@@ -829,8 +829,7 @@ BOOST_AUTO_TEST_CASE(every_idle_actor_leaves_memory_after_passivate_after) {
   auto sys = e.daemon->admin_ok("GET", "/admin/v1/system");
   BOOST_TEST(sys["actors"].value("resident", 0) >= 1, "actors are resident right after");
   wait_for(
-      "every idle actor passivated",
-      [&] { return e.daemon->admin_ok("GET", "/admin/v1/system"); },
+      "every idle actor passivated", [&] { return e.daemon->admin_ok("GET", "/admin/v1/system"); },
       [](const json& s) { return s["actors"].value("resident", 1000) == 0; }, 10s);
   // A passivated candidate comes back with its state when its next event arrives.
   expect_accepted(e.stage_change(org, "idle-299", "stage-offer"), "second delivery");
