@@ -68,6 +68,7 @@ caf::behavior mail_worker(caf::event_based_actor* self, worker_deps deps) {
   ms.transport = cfg.mail.transport;
   ms.dir = cfg.mail.dir;
   ms.smtp_url = cfg.mail.smtp_url;
+  ms.ca_file = cfg.mail.ca_file;
   ms.from = cfg.mail.from;
   ms.public_url = cfg.server.public_url;
   ms.token_key = core::hire_token_key(deps.ctx->master_key);

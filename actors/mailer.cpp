@@ -167,7 +167,10 @@ call_outcome mailer::to_smtp(const core::command& cmd, const std::string& msg) {
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(s_.timeout.count()));
   // smtp://: upgrade with STARTTLS when offered; smtps:// is TLS from the first byte.
+  // The server's certificate is always verified (libcurl's default), against ca_file when
+  // the relay has a private CA.
   curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+  if (!s_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, s_.ca_file.c_str());
   auto rc = curl_easy_perform(c);
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);

@@ -17,6 +17,7 @@ namespace vouch::actors {
 
 struct mail_settings {
   std::string transport = "maildir", dir, smtp_url, from, public_url;
+  std::string ca_file;    ///< PEM CAs trusted for the SMTP server's TLS; "" = system store
   std::string token_key;  ///< core::hire_token_key(master key)
   int64_t link_ttl_ms = 30LL * 86400000;
   std::chrono::milliseconds timeout{10000};

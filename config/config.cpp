@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <sstream>
@@ -220,6 +221,11 @@ const std::vector<field>& fields() {
       {"mail", "from", kind::text, false, "a non-empty sender address",
        checked_text([](config& c) -> std::string& { return c.mail.from; },
                     [](std::string_view v) { return !v.empty(); })},
+      {"mail", "ca_file", kind::text, false,
+       "the path of a readable PEM file of CA certificates, or \"\" for the system's store",
+       checked_text(
+           [](config& c) -> std::string& { return c.mail.ca_file; },
+           [](std::string_view v) { return v.empty() || std::ifstream(std::string(v)).good(); })},
       // [timing]
       {"timing", "hire_followup_after", kind::duration, false, expect_duration,
        duration(
@@ -540,7 +546,8 @@ std::string describe(const config& cfg) {
     << "transport = " << quote(cfg.mail.transport) << "\n"
     << "dir = " << quote(cfg.mail.dir) << "\n"
     << "smtp_url = " << quote(cfg.mail.smtp_url) << "\n"
-    << "from = " << quote(cfg.mail.from) << "\n\n"
+    << "from = " << quote(cfg.mail.from) << "\n"
+    << "ca_file = " << quote(cfg.mail.ca_file) << "\n\n"
     << "[timing]\n"
     << "hire_followup_after = " << dur(cfg.timing.hire_followup_after) << "\n"
     << "reference_reminder_after = " << dur(cfg.timing.reference_reminder_after) << "\n"

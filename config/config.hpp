@@ -57,6 +57,9 @@ struct mail_config {
   std::string dir = "./vouch-data/mail";
   std::string smtp_url = "smtp://127.0.0.1:25";
   std::string from = "vouch <no-reply@localhost>";
+  /// Extension of CONTRACT §3: a PEM file of CA certificates trusted for the SMTP server's
+  /// TLS (STARTTLS or smtps://), for relays with a private CA. "" = the system's store.
+  std::string ca_file;
 };
 
 struct timing_config {

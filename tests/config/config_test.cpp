@@ -97,6 +97,7 @@ BOOST_AUTO_TEST_CASE(no_file_gives_every_default_of_the_contract) {
   BOOST_TEST(c.mail.dir == "./vouch-data/mail");
   BOOST_TEST(c.mail.smtp_url == "smtp://127.0.0.1:25");
   BOOST_TEST(c.mail.from == "vouch <no-reply@localhost>");
+  BOOST_TEST(c.mail.ca_file.empty());
   BOOST_TEST(c.timing.hire_followup_after.count() == std::chrono::milliseconds(14 * 24h).count());
   BOOST_TEST(c.timing.reference_reminder_after.count() ==
              std::chrono::milliseconds(2 * 24h).count());
@@ -235,6 +236,18 @@ smtp_url = "http://mail"
   BOOST_TEST(has_error(r, {"[platform] secret"}));
   BOOST_TEST(has_error(r, {"[mail] transport", "\"maildir\" or \"smtp\"", "\"pigeon\""}));
   BOOST_TEST(has_error(r, {"[mail] smtp_url", "smtp://"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_mail_ca_file_must_be_readable) {
+  const std::string ca = write("relay-ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  const std::string good = write("good.toml", "[mail]\nca_file = \"" + ca + "\"\n");
+  const auto ok = load_config(good, no_env());
+  BOOST_TEST(ok.errors.empty(), all(ok.errors));
+  BOOST_TEST(ok.cfg.mail.ca_file == ca);
+  const std::string bad = write("bad.toml", "[mail]\nca_file = \"" + ca + ".missing\"\n");
+  const auto r = load_config(bad, no_env());
+  BOOST_TEST(r.errors.size() == 1u, all(r.errors));
+  BOOST_TEST(has_error(r, {bad, "[mail] ca_file", "readable PEM file", ".missing\""}));
 }
 
 BOOST_AUTO_TEST_CASE(secrets_are_never_echoed_in_errors) {
