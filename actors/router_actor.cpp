@@ -272,8 +272,9 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
         std::size_t stopped = 0;
         while (!st.lru.empty() && stopped < max_stops_per_slice) {
           auto rt = st.residents.find(st.lru.back());
-          if (rt == st.residents.end()) {
-            st.lru.pop_back();
+          if (rt == st.residents.end() || rt->second.passivating || !rt->second.handle) {
+            st.lru.pop_back();  // not an entry of a resident that could be stopped
+            if (rt != st.residents.end()) rt->second.in_lru = false;
             continue;
           }
           auto& r = rt->second;
