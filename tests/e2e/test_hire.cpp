@@ -238,4 +238,34 @@ BOOST_AUTO_TEST_CASE(a_timer_that_came_due_while_vouchd_was_stopped_fires_right_
       800ms);
 }
 
+// The regression of a start-up race: the outbox was read while candidates already
+// committed the reminders their overdue timers caused, and one went out twice.
+BOOST_AUTO_TEST_CASE(overdue_reminders_of_many_candidates_go_out_once_each_after_a_restart) {
+  env e(json{{"timing", {{"reference_reminder_after", "2s"}, {"request_expiry_after", "1h"}}}});
+  auto org = e.setup_org("acme", default_templates());
+  std::vector<std::string> rids;
+  for (int i = 0; i < 12; ++i) {
+    auto opp = "many-" + std::to_string(i);
+    e.lever.add_opportunity(opp, "Candidate " + opp, opp + "@example.com", "post-eng");
+    rids.push_back(e.request_to_awaiting(org, opp));
+  }
+  BOOST_REQUIRE(e.daemon->stop() == 0);
+  std::this_thread::sleep_for(2500ms);  // every reminder comes due while nothing runs
+  e.daemon->start();
+  auto reminded = [&] {
+    std::size_t all = 0;
+    for (const auto& rid : rids) {
+      auto n = e.platform.calls("POST", "/v1/reference-requests/" + rid + "/remind").size();
+      if (n > 1) return json(-1);  // sent twice: fail at once
+      all += n;
+    }
+    return json(all);
+  };
+  wait_for(
+      "every overdue reminder", reminded,
+      [&](const json& v) { return v == json(-1) || v == json(rids.size()); }, 10s);
+  stays(
+      "each reminder went out once", [&] { return reminded() == json(rids.size()); }, 800ms);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
