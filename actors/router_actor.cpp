@@ -113,7 +113,6 @@ struct router_state {
   std::list<std::string> lru;  ///< keys of residents not leaving, most recently used first
   std::unordered_map<caf::actor_addr, std::string> keys;
   uint64_t activations = 0;
-  std::size_t resident_at_last_sweep = 0;
   bool trim_pending = false;
   static inline const char* name = "vouch.router";
 };
@@ -197,6 +196,18 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
     }
   });
   auto sweep_every = std::max<int64_t>(ctx->cfg.timing.passivate_after.count() / 2, 100);
+  // At max_resident, one trim slice goes behind the inputs already queued (one at a time).
+  // After a slice that found only busy actors, the next waits a moment instead of spinning.
+  auto trim_soon = [=](bool right_away) {
+    auto& st = self->state;
+    if (st.trim_pending || st.lru.size() < static_cast<std::size_t>(ctx->cfg.actors.max_resident))
+      return;
+    st.trim_pending = true;
+    if (right_away)
+      self->send(self, trim_atom::value);
+    else
+      self->delayed_send(self, std::chrono::milliseconds(5), trim_atom::value);
+  };
   self->delayed_send(self, std::chrono::milliseconds(sweep_every), sweep_atom::value);
   return {
       [=](route_atom, candidate_input& in) {
@@ -212,11 +223,7 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
         }
         if (!r.handle) {
           r.handle = activate(r, in.org, in.opp);
-          auto limit = static_cast<std::size_t>(ctx->cfg.actors.max_resident);
-          if (self->state.lru.size() >= limit && !self->state.trim_pending) {
-            self->state.trim_pending = true;
-            self->send(self, trim_atom::value);
-          }
+          trim_soon(true);
         }
         r.last_used = now_ms();
         touch(self->state, key, r);
@@ -254,11 +261,7 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
           ++stopped;
         }
         ctx->stats.inc("vouch_actor_early_passivations_total", "", stopped);
-        if (st.lru.size() >= limit && !st.trim_pending) {
-          // Still over: the next slice goes behind the inputs that came in meanwhile.
-          st.trim_pending = true;
-          self->send(self, trim_atom::value);
-        }
+        trim_soon(stopped > 0);  // still over: the next slice
       },
       [=](sweep_atom) {
         self->send(self, sweep_more_atom::value);
@@ -272,9 +275,8 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
         std::size_t stopped = 0;
         while (!st.lru.empty() && stopped < max_stops_per_slice) {
           auto rt = st.residents.find(st.lru.back());
-          if (rt == st.residents.end() || rt->second.passivating || !rt->second.handle) {
-            st.lru.pop_back();  // not an entry of a resident that could be stopped
-            if (rt != st.residents.end()) rt->second.in_lru = false;
+          if (rt == st.residents.end()) {
+            st.lru.pop_back();
             continue;
           }
           auto& r = rt->second;
@@ -283,9 +285,7 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
           passivate(self, st, r);
           ++stopped;
         }
-        auto resident = st.residents.size();
-        ctx->stats.set("vouch_actors_resident", "", static_cast<double>(resident));
-        st.resident_at_last_sweep = resident;
+        ctx->stats.set("vouch_actors_resident", "", static_cast<double>(st.residents.size()));
         if (stopped == max_stops_per_slice) self->send(self, sweep_more_atom::value);
       },
       [=](stats_atom) {
