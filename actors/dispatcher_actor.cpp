@@ -198,8 +198,6 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
     return p;
   };
 
-  auto schedule = [=](core::command c) { self->state.queue.add(std::move(c)); };
-
   // Sends every due command that has an idle worker of its target.
   auto pump = [=]() {
     auto& st = self->state;
@@ -250,14 +248,14 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
   };
 
   // Commands pending in LMDB from before a restart go out again, with the same keys.
-  for (auto& c : pending) schedule(std::move(c));
+  for (auto& c : pending) self->state.queue.add(std::move(c));
   self->send(self, tick_atom::value);
   self->state.tick_pending = true;
 
   return {
       [=](set_router_atom, caf::actor r) { self->state.router = std::move(r); },
       [=](enqueue_atom, command_list& cmds) {
-        for (auto& c : cmds) schedule(std::move(c));
+        for (auto& c : cmds) self->state.queue.add(std::move(c));
         pump();
         arm();
       },
@@ -296,7 +294,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
       [=](tick_atom) {
         self->state.tick_pending = false;
         pump();
-        if (!self->state.queue.idle()) arm();
+        if (self->state.queue.waiting() > 0) arm();
       },
       [=](outcome_atom, call_outcome& out, caf::actor w) {
         auto& st = self->state;
@@ -332,7 +330,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
             storage::put_command(ws, cmd);
             self->send(store, commit_cb_atom::value, std::move(ws),
                        commit_done([](bool, const std::string&) {}));
-            schedule(std::move(cmd));
+            st.queue.add(std::move(cmd));
             pump();
             arm();
             return;

@@ -33,7 +33,6 @@ class outbox_queue {
   bool knows(uint64_t id) const { return waiting_.count(id) || in_flight_.count(id); }
   std::size_t waiting() const { return waiting_.size(); }
   std::size_t in_flight() const { return in_flight_.size(); }
-  bool idle() const { return waiting_.empty(); }
 
  private:
   std::map<uint64_t, core::command> waiting_;
