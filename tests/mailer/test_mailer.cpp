@@ -65,6 +65,16 @@ actors::mail_settings settings(const fs::path& dir) {
   return s;
 }
 
+/// Settings that send through the SMTP server at 127.0.0.1:port ("smtp" or "smtps").
+actors::mail_settings smtp_settings(const std::string& scheme, uint16_t port,
+                                    const std::string& ca_file = "") {
+  auto s = settings(fs::path("unused"));
+  s.transport = "smtp";
+  s.smtp_url = scheme + "://127.0.0.1:" + std::to_string(port);
+  s.ca_file = ca_file;
+  return s;
+}
+
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -212,10 +222,7 @@ BOOST_AUTO_TEST_CASE(a_followup_without_recipient_fails_permanently) {
 BOOST_AUTO_TEST_CASE(smtp_delivery_reaches_a_real_smtp_server) {
   temp_dir t;
   smtp_server server(t.path);
-  auto s = settings(t.path / "unused");
-  s.transport = "smtp";
-  s.smtp_url = "smtp://127.0.0.1:" + std::to_string(server.port);
-  actors::mailer m(s);
+  actors::mailer m(smtp_settings("smtp", server.port));
   auto out = m.run(followup("olivia.owner@acme.example"));
   BOOST_TEST(out.ok, out.error);
   auto got = delivered(server);
@@ -229,11 +236,8 @@ BOOST_AUTO_TEST_CASE(smtp_upgrades_with_starttls_to_a_relay_whose_ca_is_configur
   temp_dir t;
   tls_files tls(t.path);
   smtp_server server(t.path, {"--tlscert", tls.cert, "--tlskey", tls.key});
-  auto s = settings(t.path / "unused");
-  s.transport = "smtp";
-  s.smtp_url = "smtp://127.0.0.1:" + std::to_string(server.port);
-  s.ca_file = tls.cert;
-  auto out = actors::mailer(s).run(followup("olivia.owner@acme.example"));
+  auto out = actors::mailer(smtp_settings("smtp", server.port, tls.cert))
+                 .run(followup("olivia.owner@acme.example"));
   BOOST_TEST(out.ok, out.error);
   auto got = delivered(server);
   BOOST_REQUIRE(got.size() == 1u);
@@ -244,10 +248,9 @@ BOOST_AUTO_TEST_CASE(starttls_to_a_certificate_nobody_vouches_for_sends_nothing)
   temp_dir t;
   tls_files tls(t.path);
   smtp_server server(t.path, {"--tlscert", tls.cert, "--tlskey", tls.key});
-  auto s = settings(t.path / "unused");
-  s.transport = "smtp";
-  s.smtp_url = "smtp://127.0.0.1:" + std::to_string(server.port);  // system CAs only
-  auto out = actors::mailer(s).run(followup("olivia.owner@acme.example"));
+  // No ca_file: the system's CAs only.
+  auto out =
+      actors::mailer(smtp_settings("smtp", server.port)).run(followup("olivia.owner@acme.example"));
   BOOST_TEST(!out.ok);
   BOOST_TEST(out.error.find("smtp: ") == 0u, out.error);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -258,21 +261,14 @@ BOOST_AUTO_TEST_CASE(smtps_delivers_over_tls_from_the_first_byte) {
   temp_dir t;
   tls_files tls(t.path);
   smtp_server server(t.path, {"--smtpscert", tls.cert, "--smtpskey", tls.key});
-  auto s = settings(t.path / "unused");
-  s.transport = "smtp";
-  s.smtp_url = "smtps://127.0.0.1:" + std::to_string(server.port);
-  s.ca_file = tls.cert;
-  auto out = actors::mailer(s).run(followup("olivia.owner@acme.example"));
+  auto out = actors::mailer(smtp_settings("smtps", server.port, tls.cert))
+                 .run(followup("olivia.owner@acme.example"));
   BOOST_TEST(out.ok, out.error);
   BOOST_REQUIRE(delivered(server).size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(smtp_to_a_server_that_is_down_is_a_retryable_failure) {
-  temp_dir t;
-  auto s = settings(t.path);
-  s.transport = "smtp";
-  s.smtp_url = "smtp://127.0.0.1:" + std::to_string(free_port());
-  actors::mailer m(s);
+  actors::mailer m(smtp_settings("smtp", free_port()));
   auto out = m.run(followup("olivia.owner@acme.example"));
   BOOST_TEST(!out.ok);
   BOOST_TEST(out.status == 0);  // transport: retried with backoff
