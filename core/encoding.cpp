@@ -137,4 +137,31 @@ bool base64url_decode(std::string_view text, std::string& out) {
   return decode_unpadded(text, rev, out);
 }
 
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(ch);
+    }
+  }
+  return out;
+}
+
 }  // namespace vouch::core

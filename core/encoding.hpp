@@ -30,4 +30,7 @@ std::string base64url_encode(std::string_view bytes);
 /// padding because some producers emit it. Rejects the standard `+` and `/`.
 bool base64url_decode(std::string_view text, std::string& out);
 
+/// Text for an HTML page: & < > " ' become entities, everything else stays as it is.
+std::string html_escape(std::string_view text);
+
 }  // namespace vouch::core

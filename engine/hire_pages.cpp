@@ -1,6 +1,10 @@
 #include "engine/hire_pages.hpp"
 
+#include "core/encoding.hpp"
+
 namespace vouch::engine {
+
+using core::html_escape;
 
 namespace {
 
@@ -30,32 +34,6 @@ std::string answer_text(const std::string& a) {
 }
 
 }  // namespace
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(ch);
-    }
-  }
-  return out;
-}
 
 std::string confirm_page(const core::candidate_record& c, const std::string& answer) {
   std::string body = "<p>Hire decision for " + who(c) + ".</p>";

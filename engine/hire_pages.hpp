@@ -9,8 +9,6 @@
 
 namespace vouch::engine {
 
-std::string html_escape(const std::string& s);
-
 /// GET while an answer is pending: names candidate and posting, with a confirm form.
 std::string confirm_page(const core::candidate_record& c, const std::string& answer);
 /// After a recorded answer, or when none is pending: shows where the candidate stands.

@@ -63,4 +63,11 @@ BOOST_AUTO_TEST_CASE(base64url_uses_url_alphabet_without_padding) {
   BOOST_TEST(!base64url_decode("Z", back));
 }
 
+BOOST_AUTO_TEST_CASE(html_escape_turns_markup_characters_into_entities_only) {
+  BOOST_TEST(vouch::core::html_escape("<b onclick=\"x('y')\">A & B</b>") ==
+             "&lt;b onclick=&quot;x(&#39;y&#39;)&quot;&gt;A &amp; B&lt;/b&gt;");
+  BOOST_TEST(vouch::core::html_escape("Zoë Ünal, plain text") == "Zoë Ünal, plain text");
+  BOOST_TEST(vouch::core::html_escape("").empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
