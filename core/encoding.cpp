@@ -137,6 +137,17 @@ bool base64url_decode(std::string_view text, std::string& out) {
   return decode_unpadded(text, rev, out);
 }
 
+bool parse_decimal(std::string_view digits, int64_t& out) {
+  if (digits.empty() || digits.size() > 18) return false;  // 18 digits cannot overflow
+  int64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  return true;
+}
+
 std::string html_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());

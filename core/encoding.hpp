@@ -5,6 +5,7 @@
 // unspecified state when they return false. Callers must not use `out` then.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,9 @@ std::string base64url_encode(std::string_view bytes);
 /// Accepts base64url without padding; also tolerates correct trailing `=`
 /// padding because some producers emit it. Rejects the standard `+` and `/`.
 bool base64url_decode(std::string_view text, std::string& out);
+
+/// Plain decimal digits, no sign, at most 18 of them (so the value fits in int64).
+bool parse_decimal(std::string_view digits, int64_t& out);
 
 /// Text for an HTML page: & < > " ' become entities, everything else stays as it is.
 std::string html_escape(std::string_view text);

@@ -1,5 +1,7 @@
 #include "core/retry.hpp"
 
+#include "core/encoding.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -7,17 +9,6 @@
 namespace vouch::core {
 
 namespace {
-
-bool digits(std::string_view s, int64_t& out) {
-  if (s.empty() || s.size() > 18) return false;
-  int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  out = v;
-  return true;
-}
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
@@ -46,9 +37,9 @@ std::optional<int64_t> parse_imf_fixdate(std::string_view s) {
   const auto month_it = std::find(std::begin(months), std::end(months), s.substr(8, 3));
   if (month_it == std::end(months)) return std::nullopt;
   int64_t day = 0, year = 0, hh = 0, mm = 0, ss = 0;
-  if (!digits(s.substr(5, 2), day) || !digits(s.substr(12, 4), year) ||
-      !digits(s.substr(17, 2), hh) || !digits(s.substr(20, 2), mm) ||
-      !digits(s.substr(23, 2), ss)) {
+  if (!parse_decimal(s.substr(5, 2), day) || !parse_decimal(s.substr(12, 4), year) ||
+      !parse_decimal(s.substr(17, 2), hh) || !parse_decimal(s.substr(20, 2), mm) ||
+      !parse_decimal(s.substr(23, 2), ss)) {
     return std::nullopt;
   }
   // 60 allows a leap second.
@@ -124,7 +115,7 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view head
   }
   if (header.empty()) return std::nullopt;
   int64_t seconds = 0;
-  if (digits(header, seconds)) {
+  if (parse_decimal(header, seconds)) {
     // Saturate absurd values instead of overflowing the millisecond count.
     constexpr int64_t max_seconds = INT64_MAX / 1000;
     return std::chrono::milliseconds{std::min(seconds, max_seconds) * 1000};

@@ -9,19 +9,6 @@ namespace {
 
 constexpr std::string_view whsec_prefix = "whsec_";
 
-// Plain decimal digits only, optional leading '-' not accepted: a Unix
-// timestamp before 1970 is not something a live sender produces.
-bool parse_seconds(std::string_view s, int64_t& out) {
-  if (s.empty() || s.size() > 18) return false;  // 18 digits cannot overflow int64
-  int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  out = v;
-  return true;
-}
-
 }  // namespace
 
 std::string lever_signature(std::string_view signature_token, std::string_view token,
@@ -76,7 +63,9 @@ platform_verdict platform_verify(std::string_view key, std::string_view msg_id,
     return platform_verdict::missing_header;
   }
   int64_t ts = 0;
-  if (!parse_seconds(timestamp_header, ts)) return platform_verdict::bad_timestamp;
+  // Digits only, no sign: a Unix timestamp before 1970 is not something a live sender
+  // produces.
+  if (!parse_decimal(timestamp_header, ts)) return platform_verdict::bad_timestamp;
   const int64_t skew = ts > now_s ? ts - now_s : now_s - ts;
   if (skew > tolerance_s) return platform_verdict::stale;
 

@@ -70,4 +70,14 @@ BOOST_AUTO_TEST_CASE(html_escape_turns_markup_characters_into_entities_only) {
   BOOST_TEST(vouch::core::html_escape("").empty());
 }
 
+BOOST_AUTO_TEST_CASE(parse_decimal_takes_up_to_18_plain_digits) {
+  int64_t v = -1;
+  BOOST_TEST(vouch::core::parse_decimal("0042", v));
+  BOOST_TEST(v == 42);
+  BOOST_TEST(vouch::core::parse_decimal("999999999999999999", v));
+  BOOST_TEST(v == 999999999999999999LL);
+  for (const char* bad : {"", "1000000000000000000", "-1", "+1", "1.5", " 1", "1e3"})
+    BOOST_TEST(!vouch::core::parse_decimal(bad, v), bad);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
