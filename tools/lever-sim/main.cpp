@@ -1,18 +1,16 @@
 // lever-sim: a Lever Data API v1 simulator (lever-api.md §7) for tests and the demo.
 // Prints "lever-sim listening on http://HOST:PORT/v1" once ready; runs until SIGINT/SIGTERM.
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
-
-#include <pthread.h>
 
 #include <CLI/CLI.hpp>
 
 #include "core/duration.hpp"
-#include "net/http_client.hpp"
 #include "tools/lever-sim/lever_sim.hpp"
+#include "tools/lever-sim/sim_main.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"lever-sim: simulated Lever Data API v1 with a /_sim/ control API"};
@@ -33,7 +31,6 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   vouch::lever_sim::options opts;
-  std::string err;
   if (!vouch::core::parse_host_port(listen, opts.host, opts.port)) {
     std::cerr << "lever-sim: --listen: expected HOST:PORT, got '" << listen << "'\n";
     return 2;
@@ -50,23 +47,6 @@ int main(int argc, char** argv) {
   }
   if (demo) opts.keys.emplace_back("demo-key", false);
 
-  // Block the stop signals before any thread starts, so only sigwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  vouch::net::http_client::global_init();
-
-  vouch::lever_sim::server sim(opts);
-  if (!sim.start(err)) {
-    std::cerr << "lever-sim: " << err << "\n";
-    return 1;
-  }
-  std::printf("lever-sim listening on %s\n", sim.base_url().c_str());
-  std::fflush(stdout);
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  sim.stop();
-  return 0;
+  return vouch::sim::serve_until_stopped("lever-sim", std::move(opts),
+                                         &vouch::lever_sim::server::base_url);
 }

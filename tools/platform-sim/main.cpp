@@ -2,17 +2,15 @@
 // demo. Prints "platform-sim listening on http://HOST:PORT" once ready; runs until
 // SIGINT/SIGTERM.
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <string>
-
-#include <pthread.h>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
 #include "core/duration.hpp"
-#include "net/http_client.hpp"
+#include "tools/lever-sim/sim_main.hpp"
 #include "tools/platform-sim/platform_sim.hpp"
 
 int main(int argc, char** argv) {
@@ -30,7 +28,6 @@ int main(int argc, char** argv) {
   app.add_option("--threads", opts.threads, "io threads")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  std::string err;
   if (!vouch::core::parse_host_port(listen, opts.host, opts.port)) {
     std::cerr << "platform-sim: --listen: expected HOST:PORT, got '" << listen << "'\n";
     return 2;
@@ -41,23 +38,6 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // Block the stop signals before any thread starts, so only sigwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  vouch::net::http_client::global_init();
-
-  vouch::platform_sim::server sim(opts);
-  if (!sim.start(err)) {
-    std::cerr << "platform-sim: " << err << "\n";
-    return 1;
-  }
-  std::printf("platform-sim listening on %s\n", sim.url().c_str());
-  std::fflush(stdout);
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  sim.stop();
-  return 0;
+  return vouch::sim::serve_until_stopped("platform-sim", std::move(opts),
+                                         &vouch::platform_sim::server::url);
 }
