@@ -78,4 +78,9 @@ struct engine_context {
   engine_port* port = nullptr;
 };
 
+/// What the engine reads from LMDB before its actors start: the org directory and the next
+/// command id. Needs ctx.db, ctx.master_key and ctx.cfg set. vouchd and the benchmarks
+/// both start this way.
+void load_engine_state(engine_context& ctx);
+
 }  // namespace vouch::actors

@@ -1,5 +1,6 @@
 #include "actors/org_directory.hpp"
 
+#include "actors/engine_context.hpp"
 #include "core/crypto.hpp"
 #include "storage/repository.hpp"
 
@@ -75,6 +76,12 @@ std::vector<std::string> org_directory::ids() const {
   std::vector<std::string> out;
   for (const auto& [k, v] : orgs_) out.push_back(k);
   return out;
+}
+
+void load_engine_state(engine_context& ctx) {
+  ctx.orgs = std::make_unique<org_directory>(*ctx.db, ctx.master_key, ctx.cfg.lever.base_url);
+  ctx.orgs->load_all();
+  ctx.next_command_id = storage::max_command_id(*ctx.db) + 1;
 }
 
 }  // namespace vouch::actors

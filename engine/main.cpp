@@ -20,7 +20,6 @@
 #include "engine/master_key.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
-#include "storage/repository.hpp"
 
 using namespace vouch;
 
@@ -104,9 +103,7 @@ int main(int argc, char** argv) {
     spdlog::error("master key: {}", err);
     return 1;
   }
-  ctx.orgs = std::make_unique<actors::org_directory>(*ctx.db, ctx.master_key, cfg.lever.base_url);
-  ctx.orgs->load_all();
-  ctx.next_command_id = storage::max_command_id(*ctx.db) + 1;
+  actors::load_engine_state(ctx);
 
   net::http_client http;
   actors::actor_host host(ctx, http);

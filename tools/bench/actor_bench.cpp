@@ -394,10 +394,7 @@ int cmd_run(const args& a) {
   ctx.cfg.platform.base_url = "http://127.0.0.1:9";
   ctx.db = open_db(a);
   ctx.master_key = core::random_bytes(32);
-  ctx.orgs =
-      std::make_unique<actors::org_directory>(*ctx.db, ctx.master_key, ctx.cfg.lever.base_url);
-  ctx.orgs->load_all();
-  ctx.next_command_id = storage::max_command_id(*ctx.db) + 1;
+  actors::load_engine_state(ctx);
   net::http_client http;
   actors::actor_host host(ctx, http);
   ctx.port = &host;
