@@ -121,6 +121,16 @@ std::string actor_host::system_json() {
   return j.dump();
 }
 
+std::string actor_host::breakers_json() {
+  auto& i = *impl_;
+  std::string out = "[]";
+  if (!i.sys || !i.dispatcher) return out;
+  caf::scoped_actor self{*i.sys};
+  self->request(i.dispatcher, std::chrono::seconds(1), breakers_atom::value)
+      .receive([&](const std::string& s) { out = s; }, [&](caf::error&) {});
+  return out;
+}
+
 std::string actor_host::candidate_json(const std::string& org, const std::string& opp) {
   auto& i = *impl_;
   std::string out = "{\"resident\":false}";

@@ -57,6 +57,7 @@ prepared_commit prepare_commit(engine_context& ctx, const candidate_input& in, c
       if (!cmd) continue;
       cmd->status = command_status::pending;
       cmd->attempts = 0;
+      cmd->failing_since = 0;  // an operator retry gets a fresh time budget
       cmd->next_at = ev.now;
       storage::put_command(ws, *cmd);
       out.new_commands.push_back(std::move(*cmd));

@@ -18,6 +18,7 @@
 #include "actors/outbox_queue.hpp"
 #include "actors/platform_client.hpp"
 #include "actors/wall_clock.hpp"
+#include "core/breaker.hpp"
 #include "core/hire_token.hpp"
 #include "core/retry.hpp"
 #include "core/signatures.hpp"
@@ -87,6 +88,58 @@ struct pool {
   std::size_t size = 0;
 };
 
+/// Which workers run a command. Exports have a pool of their own (one at a time, behind
+/// live work) but are Lever calls: their retry policy and breaker are Lever's.
+enum class pool_kind { lever, platform, mail, prospect_export };
+
+const char* to_string(pool_kind p) {
+  switch (p) {
+    case pool_kind::lever:
+      return "lever";
+    case pool_kind::platform:
+      return "platform";
+    case pool_kind::mail:
+      return "mail";
+    case pool_kind::prospect_export:
+      return "export";
+  }
+  return "lever";
+}
+
+pool_kind pool_of(core::command_kind k) {
+  if (k == core::command_kind::prospect_export) return pool_kind::prospect_export;
+  switch (core::target_of(k)) {
+    case core::command_target::lever:
+      return pool_kind::lever;
+    case core::command_target::platform:
+      return pool_kind::platform;
+    case core::command_target::mail:
+      return pool_kind::mail;
+  }
+  return pool_kind::lever;
+}
+
+const config::retry_config& retry_config_of(const config::config& cfg, core::command_target t) {
+  switch (t) {
+    case core::command_target::lever:
+      return cfg.lever.retry;
+    case core::command_target::platform:
+      return cfg.platform.retry;
+    case core::command_target::mail:
+      return cfg.mail.retry;
+  }
+  return cfg.lever.retry;
+}
+
+core::retry_policy policy_of(const config::retry_config& r) {
+  return core::retry_policy{r.retry_base, r.retry_max, r.max_attempts, r.retry_for};
+}
+
+/// 0 closed, 1 open, 2 half-open: the value of vouch_breaker_state.
+double breaker_gauge(core::breaker_state s) {
+  return s == core::breaker_state::closed ? 0 : s == core::breaker_state::open ? 1 : 2;
+}
+
 /// The export job of a command, from memory or LMDB (nullptr when it has none).
 core::export_record* job_of(engine_context& ctx, std::map<std::string, core::export_record>& jobs,
                             const std::string& export_id) {
@@ -153,8 +206,10 @@ struct dispatcher_state {
   std::map<uint64_t, std::string> in_flight_key;       ///< command id -> its Lever API key
   std::map<std::string, core::export_record> exports;  ///< progress of jobs seen since start
   outbox_queue queue;                                  ///< waiting and in flight, by id
-  std::map<std::string, pool> pools;                   ///< by target
-  std::map<caf::actor_addr, std::string> worker_target;
+  std::map<pool_kind, pool> pools;
+  std::map<caf::actor_addr, pool_kind> worker_pool;
+  std::map<std::string, core::breaker> breakers;   ///< by target name (see target_name)
+  std::map<std::string, std::string> key_targets;  ///< Lever API key -> "lever:<fp>"
   std::mt19937_64 rng{std::random_device{}()};
   caf::actor router;
   bool tick_pending = false;
@@ -170,32 +225,42 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
   std::string platform_key, err;
   core::platform_key_from_secret(ctx->cfg.platform.secret, platform_key, err);
   worker_deps deps{ctx, http, limiter.get(), platform_key};
-  auto make_pool = [&](const std::string& target, std::size_t n, auto fn) {
-    auto& p = self->state.pools[target];
+  auto make_pool = [&](pool_kind kind, std::size_t n, auto fn) {
+    auto& p = self->state.pools[kind];
     p.size = n;
     for (std::size_t i = 0; i < n; ++i) {
       auto w = self->spawn<caf::detached + caf::linked>(fn, deps);
-      self->state.worker_target[w.address()] = target;
+      self->state.worker_pool[w.address()] = kind;
       p.idle.push_back(w);
     }
   };
-  make_pool("lever", 8, lever_worker);
-  make_pool("platform", 4, platform_worker);
-  make_pool("mail", 1, mail_worker);
+  make_pool(pool_kind::lever, 8, lever_worker);
+  make_pool(pool_kind::platform, 4, platform_worker);
+  make_pool(pool_kind::mail, 1, mail_worker);
   // One export worker: exports run one at a time, so two prospects with one email never
   // race past each other's Lever search (and bulk work stays behind live work).
-  make_pool("export", 1, lever_worker);
+  make_pool(pool_kind::prospect_export, 1, lever_worker);
   self->attach_functor([limiter] {});  // the limiter lives as long as the dispatcher
 
-  auto policy_for = [=](const core::command& c) {
-    core::retry_policy p;
-    bool lever = std::string(core::target_of(c.kind)) == "lever";
-    const auto& lc = ctx->cfg.lever;
-    const auto& pc = ctx->cfg.platform;
-    p.base = lever ? lc.retry_base : pc.retry_base;
-    p.max = lever ? lc.retry_max : pc.retry_max;
-    p.max_attempts = lever ? lc.max_attempts : pc.max_attempts;
-    return p;
+  // The Lever API key a command of `org` is sent with ("" when the org has none).
+  auto api_key_of = [=](const std::string& org) {
+    auto view = ctx->orgs->find(org);
+    return view ? view->api_key : std::string{};
+  };
+  // The breaker a command answers to: one per Lever API key, one for the platform, one for
+  // the mail transport.
+  auto target_name = [=](const core::command& c) -> std::string {
+    const auto t = core::target_of(c.kind);
+    if (t != core::command_target::lever) return core::to_string(t);
+    auto key = api_key_of(c.org);
+    auto& names = self->state.key_targets;
+    auto it = names.find(key);
+    if (it == names.end()) it = names.emplace(key, lever_target_name(key)).first;
+    return it->second;
+  };
+  auto publish_breaker = [=](const std::string& name, const core::breaker& b) {
+    const std::string label = "target=\"" + name + "\"";
+    ctx->stats.set("vouch_breaker_state", label, breaker_gauge(b.state));
   };
 
   // Sends every due command that has an idle worker of its target.
@@ -219,14 +284,27 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
           return outbox_queue::verdict::drop;
         }
       }
-      const std::string target = core::target_of(c.kind);
-      auto& p = st.pools[target];
+      auto& p = st.pools[pool_of(c.kind)];
       if (p.idle.empty()) return outbox_queue::verdict::wait;
-      if (target == "lever") {
-        auto org = ctx->orgs->find(c.org);
-        auto key = org ? org->api_key : std::string{};
+      const bool lever = core::target_of(c.kind) == core::command_target::lever;
+      std::string key;
+      if (lever) {
+        key = api_key_of(c.org);
         // This key is busy; commands of other keys may go.
         if (st.key_busy[key] >= max_lever_in_flight_per_key) return outbox_queue::verdict::wait;
+      }
+      // An open breaker holds its target's commands untried (no attempt spent) but for one
+      // probe per backoff interval.
+      const auto name = target_name(c);
+      auto& br = st.breakers[name];
+      const auto before = br.state;
+      if (!core::breaker_admit(br, c.id, now_ms())) return outbox_queue::verdict::wait;
+      if (br.state != before) {
+        spdlog::info("msg=breaker_probe target={} command={} kind={}", name, c.id,
+                     core::to_string(c.kind));
+        publish_breaker(name, br);
+      }
+      if (lever) {
         ++st.key_busy[key];
         st.in_flight_key[c.id] = key;
       }
@@ -298,7 +376,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
       },
       [=](outcome_atom, call_outcome& out, caf::actor w) {
         auto& st = self->state;
-        st.pools[st.worker_target[w.address()]].idle.push_back(w);
+        st.pools[st.worker_pool[w.address()]].idle.push_back(w);
         auto finished = st.queue.finish(out.command_id);
         if (!finished) return;
         auto cmd = std::move(*finished);
@@ -307,17 +385,45 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
           st.in_flight_key.erase(kt);
         }
         auto kind_label = std::string("kind=\"") + core::to_string(cmd.kind) + "\"";
+        const auto target = core::target_of(cmd.kind);
+        const auto& rc = retry_config_of(ctx->cfg, target);
+        const auto policy = policy_of(rc);
+        const auto now = now_ms();
+        const auto outcome_kind =
+            out.ok ? core::failure_kind::none : core::classify_http(out.status);
+        std::uniform_real_distribution<double> jitter(0.0, 1.0);
+        if (target == core::command_target::lever)
+          ctx->health.lever_answered(cmd.org, out.ok ? 200 : out.status, out.error, now);
+        {
+          const auto name = target_name(cmd);
+          auto& br = st.breakers[name];
+          const auto opens_before = br.opens;
+          const bool closed = core::breaker_record(br, cmd.id, outcome_kind, now, rc.breaker_after,
+                                                   policy, jitter(st.rng));
+          if (br.opens != opens_before) {
+            spdlog::warn("msg=breaker_open target={} failures={} next_probe_in_ms={}", name,
+                         br.failures, br.next_probe_at - now);
+            ctx->stats.inc("vouch_breaker_opens_total", "target=\"" + name + "\"");
+          }
+          if (closed) {
+            // The target answers again: what waited for it goes out now, within the rate
+            // budget (the Lever workers still take tokens from the key's bucket).
+            const auto released = st.queue.release(
+                now, [&](const core::command& c) { return target_name(c) == name; });
+            spdlog::info("msg=breaker_closed target={} released={}", name, released);
+          }
+          publish_breaker(name, br);
+        }
         if (out.ok) {
           ctx->stats.inc("vouch_commands_succeeded_total", kind_label);
         } else {
           // One retry policy for every target: backoff with jitter, Retry-After wins, a 429
           // does not count, permanent answers and exhausted attempts are dead.
           ctx->stats.inc("vouch_commands_failed_total", kind_label);
-          std::uniform_real_distribution<double> jitter(0.0, 1.0);
-          auto d =
-              core::decide_retry(policy_for(cmd), cmd.attempts, core::classify_http(out.status),
-                                 out.retry_after, jitter(st.rng));
+          auto d = core::decide_retry(policy, {cmd.attempts, cmd.failing_since}, now, outcome_kind,
+                                      out.retry_after, jitter(st.rng));
           if (d.counts) ++cmd.attempts;
+          cmd.failing_since = d.failing_since;
           cmd.last_error = out.error;
           if (!d.dead) {
             spdlog::warn(
@@ -325,7 +431,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
                 "error={:?}",
                 cmd.id, core::to_string(cmd.kind), cmd.org, cmd.opp, cmd.attempts, out.status,
                 d.delay.count(), out.error);
-            cmd.next_at = now_ms() + d.delay.count();
+            cmd.next_at = now + d.delay.count();
             storage::write_set ws;
             storage::put_command(ws, cmd);
             self->send(store, commit_cb_atom::value, std::move(ws),
@@ -336,9 +442,14 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
             return;
           }
           spdlog::error(
-              "msg=dead_letter command={} kind={} org={} opp={} attempts={} status={} error={:?}",
+              "msg=dead_letter command={} kind={} org={} opp={} attempts={} status={} why={} "
+              "failing_for_ms={} error={:?}",
               cmd.id, core::to_string(cmd.kind), cmd.org, cmd.opp, cmd.attempts, out.status,
-              out.error);
+              core::to_string(d.why), cmd.failing_since ? now - cmd.failing_since : 0, out.error);
+          if (d.why == core::dead_reason::retry_for)
+            cmd.last_error += " (failing for longer than retry_for)";
+          else if (d.why == core::dead_reason::max_attempts)
+            cmd.last_error += " (max_attempts reached)";
           ctx->stats.inc("vouch_commands_dead_total", kind_label);
           cmd.status = core::command_status::dead;
         }
@@ -374,11 +485,26 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         pump();
         arm();
       },
+      [=](breakers_atom) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& [name, b] : self->state.breakers) {
+          auto ms = [](int64_t v) { return v ? nlohmann::json(v) : nlohmann::json(nullptr); };
+          list.push_back({{"target", name},
+                          {"state", core::to_string(b.state)},
+                          {"failures", b.failures},
+                          {"opened_at", ms(b.opened_at)},
+                          {"next_probe_at", b.state == core::breaker_state::closed
+                                                ? nlohmann::json(nullptr)
+                                                : nlohmann::json(b.next_probe_at)},
+                          {"opens", b.opens}});
+        }
+        return list.dump();
+      },
       [=](stats_atom) {
         auto& st = self->state;
         nlohmann::json pools = nlohmann::json::object();
-        for (auto& [target, p] : st.pools)
-          pools[target] = {{"size", p.size}, {"busy", p.size - p.idle.size()}};
+        for (auto& [kind, p] : st.pools)
+          pools[to_string(kind)] = {{"size", p.size}, {"busy", p.size - p.idle.size()}};
         nlohmann::json j = {{"scheduled", st.queue.waiting()},
                             {"in_flight", st.queue.in_flight()},
                             {"pools", pools},

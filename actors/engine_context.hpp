@@ -11,6 +11,7 @@
 
 #include "actors/metrics.hpp"
 #include "actors/org_directory.hpp"
+#include "actors/org_health.hpp"
 #include "config/config.hpp"
 #include "core/candidate_machine.hpp"
 #include "storage/database.hpp"
@@ -59,6 +60,9 @@ class engine_port {
   /// Cancels a running bulk export: prospects not exported yet stay stored. done(false, why)
   /// when there is no such export or it already ended.
   virtual void cancel_export(const std::string& export_id, commit_done done) = 0;
+  /// The breakers of every target the dispatcher has called, as a JSON array text of
+  /// {target, state, failures, opened_at, next_probe_at, opens}.
+  virtual std::string breakers_json() = 0;
   /// Resident actors, mailbox and queue figures as JSON text.
   virtual std::string system_json() = 0;
   /// Whether the candidate's actor is resident, since when, its mailbox depth and the
@@ -72,6 +76,7 @@ struct engine_context {
   std::string master_key;  ///< 32 raw bytes
   std::unique_ptr<org_directory> orgs;
   metrics stats;
+  org_health health;
   std::atomic<uint64_t> next_command_id{1};
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};

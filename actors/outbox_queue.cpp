@@ -30,6 +30,23 @@ void outbox_queue::take_due(int64_t now,
   }
 }
 
+std::size_t outbox_queue::release(int64_t now,
+                                  const std::function<bool(const core::command&)>& match) {
+  std::size_t moved = 0;
+  for (auto it = by_time_.upper_bound(now); it != by_time_.end();) {
+    auto& cmd = waiting_.at(it->second);
+    if (!match(cmd)) {
+      ++it;
+      continue;
+    }
+    cmd.next_at = now;
+    by_time_.emplace(now, it->second);
+    it = by_time_.erase(it);
+    ++moved;
+  }
+  return moved;
+}
+
 std::optional<core::command> outbox_queue::finish(uint64_t id) {
   auto it = in_flight_.find(id);
   if (it == in_flight_.end()) return std::nullopt;

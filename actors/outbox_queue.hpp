@@ -27,6 +27,10 @@ class outbox_queue {
   /// whether it goes out now (it moves to in flight), waits, or is dropped.
   void take_due(int64_t now, const std::function<verdict(const core::command&)>& decide);
 
+  /// Makes every waiting command that `match` picks due at `now` if it was due later (its
+  /// backoff is over: the breaker of its target closed). Returns how many moved.
+  std::size_t release(int64_t now, const std::function<bool(const core::command&)>& match);
+
   /// The in-flight command with this id, removed from the queue; empty if unknown.
   std::optional<core::command> finish(uint64_t id);
 

@@ -137,10 +137,45 @@ std::function<bool(config&, std::string_view)> number(Get get, Check check) {
   };
 }
 
-// Every key of CONTRACT.md §3, in the order the contract lists them.
-const std::vector<field>& fields() {
+using retry_of = retry_config& (*)(config&);
+
+/// The retry and breaker keys, the same in [lever], [platform] and [mail].
+std::vector<field> retry_fields(const char* section, retry_of get) {
   constexpr int64_t int_max = std::numeric_limits<int>::max();
-  static const std::vector<field> table = {
+  constexpr const char* expect_positive =
+      "a duration above zero such as \"1s\", \"10m\" or \"72h\"";
+  auto positive = [](auto member) {
+    return [member](config& c, std::string_view v) {
+      std::chrono::milliseconds d{};
+      if (!core::parse_duration(v, d) || d.count() <= 0) return false;
+      member(c) = d;
+      return true;
+    };
+  };
+  return {
+      {section, "max_attempts", kind::integer, false, "an integer >= 0 (0 = no count limit)",
+       integer([get](config& c) -> int& { return get(c).max_attempts; }, 0, int_max)},
+      {section, "retry_base", kind::duration, false, expect_positive,
+       positive([get](config& c) -> std::chrono::milliseconds& { return get(c).retry_base; })},
+      {section, "retry_max", kind::duration, false, expect_positive,
+       positive([get](config& c) -> std::chrono::milliseconds& { return get(c).retry_max; })},
+      {section, "retry_for", kind::duration, false, expect_positive,
+       positive([get](config& c) -> std::chrono::milliseconds& { return get(c).retry_for; })},
+      {section, "breaker_after", kind::integer, false, "an integer >= 0 (0 = no breaker)",
+       integer([get](config& c) -> int& { return get(c).breaker_after; }, 0, int_max)},
+  };
+}
+
+std::vector<field> all_fields();
+
+// Every key of the configuration reference (docs/configuration.md), in its order.
+const std::vector<field>& fields() {
+  static const std::vector<field> table = all_fields();
+  return table;
+}
+
+std::vector<field> all_fields() {
+  std::vector<field> table = {
       // [server]
       {"server", "listen", kind::text, false, expect_address,
        address([](config& c) -> std::string& { return c.server.listen; })},
@@ -182,12 +217,6 @@ const std::vector<field>& fields() {
        number([](config& c) -> double& { return c.lever.burst; }, [](double n) { return n >= 1; })},
       {"lever", "timeout", kind::duration, false, expect_duration,
        duration([](config& c) -> std::chrono::milliseconds& { return c.lever.timeout; })},
-      {"lever", "max_attempts", kind::integer, false, "an integer >= 1",
-       integer([](config& c) -> int& { return c.lever.max_attempts; }, 1, int_max)},
-      {"lever", "retry_base", kind::duration, false, expect_duration,
-       duration([](config& c) -> std::chrono::milliseconds& { return c.lever.retry_base; })},
-      {"lever", "retry_max", kind::duration, false, expect_duration,
-       duration([](config& c) -> std::chrono::milliseconds& { return c.lever.retry_max; })},
       // [platform]
       {"platform", "base_url", kind::text, false, expect_http_url,
        http_url([](config& c) -> std::string& { return c.platform.base_url; })},
@@ -199,12 +228,6 @@ const std::vector<field>& fields() {
                     })},
       {"platform", "timeout", kind::duration, false, expect_duration,
        duration([](config& c) -> std::chrono::milliseconds& { return c.platform.timeout; })},
-      {"platform", "max_attempts", kind::integer, false, "an integer >= 1",
-       integer([](config& c) -> int& { return c.platform.max_attempts; }, 1, int_max)},
-      {"platform", "retry_base", kind::duration, false, expect_duration,
-       duration([](config& c) -> std::chrono::milliseconds& { return c.platform.retry_base; })},
-      {"platform", "retry_max", kind::duration, false, expect_duration,
-       duration([](config& c) -> std::chrono::milliseconds& { return c.platform.retry_max; })},
       // [mail]
       {"mail", "transport", kind::text, false, "\"maildir\" or \"smtp\"",
        checked_text([](config& c) -> std::string& { return c.mail.transport; },
@@ -244,6 +267,13 @@ const std::vector<field>& fields() {
        integer([](config& c) -> int64_t& { return c.actors.max_resident; }, 100,
                std::numeric_limits<int64_t>::max())},
   };
+  for (auto& f : retry_fields("lever", [](config& c) -> retry_config& { return c.lever.retry; }))
+    table.push_back(std::move(f));
+  for (auto& f :
+       retry_fields("platform", [](config& c) -> retry_config& { return c.platform.retry; }))
+    table.push_back(std::move(f));
+  for (auto& f : retry_fields("mail", [](config& c) -> retry_config& { return c.mail.retry; }))
+    table.push_back(std::move(f));
   return table;
 }
 
@@ -509,8 +539,32 @@ load_result load_config(
       }
     }
   }
+  // Keys that are valid alone but not together.
+  auto order = [&](const char* section, const retry_config& r) {
+    if (r.retry_base > r.retry_max)
+      out.errors.push_back((path ? *path + ": " : std::string()) + "[" + section +
+                           "] retry_base: " + core::format_duration(r.retry_base) +
+                           " is longer than retry_max " + core::format_duration(r.retry_max) +
+                           "; expected retry_base <= retry_max");
+  };
+  order("lever", out.cfg.lever.retry);
+  order("platform", out.cfg.platform.retry);
+  order("mail", out.cfg.mail.retry);
   return out;
 }
+
+namespace {
+std::string retry_keys(const retry_config& r) {
+  auto dur = [](std::chrono::milliseconds d) { return quote(core::format_duration(d)); };
+  std::ostringstream o;
+  o << "max_attempts = " << r.max_attempts << "\n"
+    << "retry_base = " << dur(r.retry_base) << "\n"
+    << "retry_max = " << dur(r.retry_max) << "\n"
+    << "retry_for = " << dur(r.retry_for) << "\n"
+    << "breaker_after = " << r.breaker_after << "\n";
+  return o.str();
+}
+}  // namespace
 
 std::string describe(const config& cfg) {
   std::ostringstream o;
@@ -532,22 +586,19 @@ std::string describe(const config& cfg) {
     << "rate_per_s = " << shortest(cfg.lever.rate_per_s) << "\n"
     << "burst = " << shortest(cfg.lever.burst) << "\n"
     << "timeout = " << dur(cfg.lever.timeout) << "\n"
-    << "max_attempts = " << cfg.lever.max_attempts << "\n"
-    << "retry_base = " << dur(cfg.lever.retry_base) << "\n"
-    << "retry_max = " << dur(cfg.lever.retry_max) << "\n\n"
+    << retry_keys(cfg.lever.retry) << "\n"
     << "[platform]\n"
     << "base_url = " << quote(cfg.platform.base_url) << "\n"
     << "secret = " << secret(cfg.platform.secret) << "\n"
     << "timeout = " << dur(cfg.platform.timeout) << "\n"
-    << "max_attempts = " << cfg.platform.max_attempts << "\n"
-    << "retry_base = " << dur(cfg.platform.retry_base) << "\n"
-    << "retry_max = " << dur(cfg.platform.retry_max) << "\n\n"
+    << retry_keys(cfg.platform.retry) << "\n"
     << "[mail]\n"
     << "transport = " << quote(cfg.mail.transport) << "\n"
     << "dir = " << quote(cfg.mail.dir) << "\n"
     << "smtp_url = " << quote(cfg.mail.smtp_url) << "\n"
     << "from = " << quote(cfg.mail.from) << "\n"
-    << "ca_file = " << quote(cfg.mail.ca_file) << "\n\n"
+    << "ca_file = " << quote(cfg.mail.ca_file) << "\n"
+    << retry_keys(cfg.mail.retry) << "\n"
     << "[timing]\n"
     << "hire_followup_after = " << dur(cfg.timing.hire_followup_after) << "\n"
     << "reference_reminder_after = " << dur(cfg.timing.reference_reminder_after) << "\n"

@@ -33,23 +33,29 @@ struct security_config {
   std::string master_key;   ///< Empty or 64 hex chars; empty = generated into storage.
 };
 
+/// How the commands of one target ([lever], [platform], [mail]) are retried, and when its
+/// breaker opens. The same keys in each of those sections.
+struct retry_config {
+  int max_attempts = 0;  ///< Counted failures before dead-lettering; 0 = no count limit.
+  std::chrono::milliseconds retry_base{std::chrono::seconds{1}};  ///< First backoff step.
+  std::chrono::milliseconds retry_max{std::chrono::minutes{10}};  ///< Backoff cap.
+  std::chrono::milliseconds retry_for{std::chrono::hours{72}};    ///< Failing longer: dead.
+  int breaker_after = 5;  ///< Consecutive failures that open the breaker; 0 = no breaker.
+};
+
 struct lever_config {
   std::string base_url = "https://api.lever.co/v1";
   double rate_per_s = 10;  ///< Per API key, steady.
   double burst = 20;       ///< Per API key.
   std::chrono::milliseconds timeout{std::chrono::seconds{10}};
-  int max_attempts = 10;  ///< Counted failures before a command is dead-lettered.
-  std::chrono::milliseconds retry_base{std::chrono::seconds{1}};
-  std::chrono::milliseconds retry_max{std::chrono::minutes{5}};
+  retry_config retry;
 };
 
 struct platform_config {
   std::string base_url = "http://127.0.0.1:9100";
   std::string secret;  ///< "whsec_<base64>" (Standard Webhooks); raw bytes without the prefix.
   std::chrono::milliseconds timeout{std::chrono::seconds{10}};
-  int max_attempts = 10;
-  std::chrono::milliseconds retry_base{std::chrono::seconds{1}};
-  std::chrono::milliseconds retry_max{std::chrono::minutes{5}};
+  retry_config retry;
 };
 
 struct mail_config {
@@ -60,6 +66,7 @@ struct mail_config {
   /// Extension of CONTRACT §3: a PEM file of CA certificates trusted for the SMTP server's
   /// TLS (STARTTLS or smtps://), for relays with a private CA. "" = the system's store.
   std::string ca_file;
+  retry_config retry;
 };
 
 struct timing_config {

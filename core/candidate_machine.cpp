@@ -325,7 +325,7 @@ void on_command_dead(builder& b) {
       r.dead_commands.end())
     r.dead_commands.push_back(ev.command_id);
   if (b.state() != st::needs_attention) r.resume_state = b.state();
-  bool lever = std::string(target_of(ev.command)) == "lever";
+  const bool lever = target_of(ev.command) == command_target::lever;
   if (lever && ev.http_status == 403)
     b.attention("confidential_access", "Lever refused access (403): " + ev.error);
   else if (lever && ev.permanent)

@@ -54,6 +54,18 @@ std::string hmac_sha256(std::string_view key, std::string_view msg) {
   return out;
 }
 
+std::string fingerprint(std::string_view secret) {
+  static constexpr char digits[] = "0123456789abcdef";
+  const std::string mac = hmac_sha256("vouch fingerprint v1", secret);
+  std::string out;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto b = static_cast<unsigned char>(mac[i]);
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15]);
+  }
+  return out;
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;

@@ -19,6 +19,10 @@ std::string hmac_sha256(std::string_view key, std::string_view msg);
 /// false without looking at the contents (lengths of MACs are not secret).
 bool constant_time_equal(std::string_view a, std::string_view b);
 
+/// A short public name of a secret (8 lowercase hex characters of a keyed SHA-256), for logs,
+/// metrics labels and breaker names: tells two keys apart without revealing either.
+std::string fingerprint(std::string_view secret);
+
 /// `n` bytes from the OpenSSL CSPRNG.
 std::string random_bytes(std::size_t n);
 

@@ -11,6 +11,7 @@ constexpr uint8_t candidate_v1 = 1;
 constexpr uint8_t candidate_v2 = 2;  // + hired_source after hired_at
 constexpr uint8_t history_v1 = 1;
 constexpr uint8_t command_v1 = 1;
+constexpr uint8_t command_v2 = 2;  // + failing_since at the end
 constexpr uint8_t org_v1 = 1;
 constexpr uint8_t template_v1 = 1;
 constexpr uint8_t prospect_v1 = 1;
@@ -129,7 +130,7 @@ std::optional<history_entry> decode_history(std::string_view bytes) {
 
 std::string encode(const command& c) {
   byte_writer w;
-  w.u8(command_v1);
+  w.u8(command_v2);
   w.u64(c.id);
   w.str(c.org);
   w.str(c.opp);
@@ -142,6 +143,7 @@ std::string encode(const command& c) {
   w.i64(c.next_at);
   w.u8(static_cast<uint8_t>(c.status));
   w.str(c.last_error);
+  w.i64(c.failing_since);
   return w.take();
 }
 
@@ -150,15 +152,19 @@ std::optional<command> decode_command(std::string_view bytes) {
   uint8_t version = 0;
   command c;
   uint32_t attempts = 0;
-  if (!r.u8(version) || version != command_v1) return std::nullopt;
+  if (!r.u8(version) || (version != command_v1 && version != command_v2)) return std::nullopt;
   if (!(r.u64(c.id) && r.str(c.org) && r.str(c.opp) &&
         get_enum(r, c.kind, static_cast<uint8_t>(command_kind::prospect_export)) &&
         r.str(c.payload) && r.str(c.idem_key) && r.u32(c.generation) && r.u32(attempts) &&
         r.i64(c.created_at) && r.i64(c.next_at) &&
-        get_enum(r, c.status, static_cast<uint8_t>(command_status::dead)) && r.str(c.last_error) &&
-        r.at_end()))
+        get_enum(r, c.status, static_cast<uint8_t>(command_status::dead)) && r.str(c.last_error)))
     return std::nullopt;
+  if (version >= command_v2 && !r.i64(c.failing_since)) return std::nullopt;
+  if (!r.at_end()) return std::nullopt;
   c.attempts = static_cast<int32_t>(attempts);
+  // A v1 command that had failed before knew no start of its failures: its creation is the
+  // earliest it can have been, so retry_for never runs longer than configured.
+  if (version == command_v1 && c.attempts > 0) c.failing_since = c.created_at;
   return c;
 }
 

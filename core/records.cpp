@@ -53,20 +53,38 @@ bool parse_command_kind(std::string_view s, command_kind& out) {
   return parse_name(command_names, s, out);
 }
 
-const char* target_of(command_kind k) {
+const char* to_string(command_target t) {
+  switch (t) {
+    case command_target::lever:
+      return "lever";
+    case command_target::platform:
+      return "platform";
+    case command_target::mail:
+      return "mail";
+  }
+  return "lever";
+}
+
+command_target target_of(command_kind k) {
+  // No default: a new kind must be placed here or the compiler says so (-Wswitch).
   switch (k) {
     case command_kind::platform_create_request:
     case command_kind::platform_remind:
     case command_kind::platform_expire:
     case command_kind::platform_hiring_status:
-      return "platform";
+      return command_target::platform;
     case command_kind::mail_followup:
-      return "mail";
+      return command_target::mail;
+    case command_kind::lever_resolve:
+    case command_kind::lever_note:
+    case command_kind::lever_add_links:
+    case command_kind::lever_followup_check:
+    case command_kind::lever_archive_hired:
+    case command_kind::lever_outcome_note:
     case command_kind::prospect_export:
-      return "export";
-    default:
-      return "lever";
+      return command_target::lever;
   }
+  return command_target::lever;
 }
 
 const char* to_string(command_status s) {

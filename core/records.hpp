@@ -50,8 +50,11 @@ enum class command_kind : uint8_t {
 
 const char* to_string(command_kind k);
 bool parse_command_kind(std::string_view s, command_kind& out);
-/// "lever" or "platform": which client pool delivers the command.
-const char* target_of(command_kind k);
+/// Who a command talks to. Its retry policy and its breaker follow the target: a prospect
+/// export is a Lever call made with the org's API key, like every other lever_* command.
+enum class command_target : uint8_t { lever, platform, mail };
+const char* to_string(command_target t);
+command_target target_of(command_kind k);
 
 enum class command_status : uint8_t { pending, dead };
 const char* to_string(command_status s);
@@ -67,6 +70,9 @@ struct command {
   uint32_t generation = 0;              ///< the candidate's request generation that issued it
   int32_t attempts = 0;                 ///< counted failures so far
   int64_t created_at = 0, next_at = 0;  ///< ms since epoch
+  /// When the current run of failures began (ms; 0 = not failing): `retry_for` is measured
+  /// from here. A success or an admin retry starts the clock afresh. (schema v2)
+  int64_t failing_since = 0;
   command_status status = command_status::pending;
   std::string last_error;
 };

@@ -78,27 +78,56 @@ failure_kind classify_http(long status) {
   return failure_kind::permanent;
 }
 
-retry_decision decide_retry(const retry_policy& policy, int attempts_so_far, failure_kind kind,
-                            std::optional<std::chrono::milliseconds> retry_after, double jitter01) {
+const char* to_string(dead_reason r) {
+  switch (r) {
+    case dead_reason::none:
+      return "none";
+    case dead_reason::permanent:
+      return "permanent";
+    case dead_reason::max_attempts:
+      return "max_attempts";
+    case dead_reason::retry_for:
+      return "retry_for";
+  }
+  return "none";
+}
+
+retry_decision decide_retry(const retry_policy& policy, const retry_history& before, int64_t now_ms,
+                            failure_kind kind, std::optional<std::chrono::milliseconds> retry_after,
+                            double jitter01) {
   retry_decision out;
-  const int failures = std::max(attempts_so_far, 0) + 1;
+  out.failing_since = before.failing_since;
+  const int failures = std::max(before.attempts, 0) + 1;
+  auto wait = [&] {
+    const auto backoff = backoff_delay(policy, failures, jitter01);
+    return retry_after ? std::max(*retry_after, backoff) : backoff;
+  };
   switch (kind) {
     case failure_kind::none:
       out.counts = false;
+      out.failing_since = 0;
       return out;
     case failure_kind::permanent:
       out.dead = true;
+      out.why = dead_reason::permanent;
       return out;
     case failure_kind::rate_limited:
       out.counts = false;
-      out.delay = retry_after ? *retry_after : backoff_delay(policy, failures, jitter01);
+      out.delay = wait();
       return out;
     case failure_kind::retry:
-      if (failures >= policy.max_attempts) {
+      if (out.failing_since <= 0) out.failing_since = now_ms;
+      if (policy.max_attempts > 0 && failures >= policy.max_attempts) {
         out.dead = true;
+        out.why = dead_reason::max_attempts;
         return out;
       }
-      out.delay = retry_after ? *retry_after : backoff_delay(policy, failures, jitter01);
+      if (now_ms - out.failing_since >= policy.retry_for.count()) {
+        out.dead = true;
+        out.why = dead_reason::retry_for;
+        return out;
+      }
+      out.delay = wait();
       return out;
   }
   return out;

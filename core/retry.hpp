@@ -10,12 +10,16 @@
 
 namespace vouch::core {
 
-/// Per-destination knobs; defaults are those of CONTRACT.md §3 ([lever] and
-/// [platform] retry_base, retry_max, max_attempts).
+/// Per-target knobs; defaults are those of docs/configuration.md ([lever], [platform] and
+/// [mail] retry_base, retry_max, max_attempts, retry_for).
 struct retry_policy {
   std::chrono::milliseconds base{1000};
-  std::chrono::milliseconds max{300000};
-  int max_attempts = 10;
+  std::chrono::milliseconds max{std::chrono::minutes{10}};
+  /// Counted failures before dead-lettering; 0 = no count limit (the time budget decides).
+  int max_attempts = 0;
+  /// A command failing for longer than this is dead-lettered: an outage shorter than it
+  /// ends with every command delivered.
+  std::chrono::milliseconds retry_for{std::chrono::hours{72}};
 };
 
 /// Exponential backoff with "equal jitter": d = min(base * 2^(failures-1), max),
@@ -43,21 +47,36 @@ enum class failure_kind {
 /// Maps an HTTP status (0 = no response: connect error, TLS error, timeout).
 failure_kind classify_http(long status);
 
+/// Why a command was given up.
+enum class dead_reason { none, permanent, max_attempts, retry_for };
+const char* to_string(dead_reason r);
+
+/// Where a command stands before an attempt's outcome is judged.
+struct retry_history {
+  int attempts = 0;           ///< counted failures so far
+  int64_t failing_since = 0;  ///< ms when the current run of failures began; 0 = not failing
+};
+
 /// What to do after one attempt.
 struct retry_decision {
-  bool dead = false;                   ///< Give up: move the command to the dead letters.
+  bool dead = false;  ///< Give up: move the command to the dead letters.
+  dead_reason why = dead_reason::none;
   bool counts = true;                  ///< Increment the command's failure counter.
+  int64_t failing_since = 0;           ///< the command's new failing_since
   std::chrono::milliseconds delay{0};  ///< If not dead: wait this long, then retry.
 };
 
-/// `attempts_so_far` is the number of counted failures before this one.
-/// - none: {dead=false, counts=false, delay=0} (nothing to do).
-/// - permanent: dead.
-/// - rate_limited: not counted; delay = retry_after if given, else backoff.
-/// - retry: counted; dead once attempts_so_far + 1 >= max_attempts; otherwise
-///   delay = retry_after if given (the server knows best), else backoff.
-retry_decision decide_retry(const retry_policy& policy, int attempts_so_far, failure_kind kind,
-                            std::optional<std::chrono::milliseconds> retry_after, double jitter01);
+/// - none: {dead=false, counts=false, delay=0, failing_since=0} (nothing to do).
+/// - permanent: dead at once.
+/// - rate_limited: not counted, the failure clock not started; delay as below.
+/// - retry: counted; the clock starts at `now_ms` if it was not running. Dead once
+///   attempts + 1 >= max_attempts (when max_attempts > 0), or once the command has been
+///   failing for retry_for or longer.
+/// The delay is the backoff, or Retry-After when that is longer: a server's Retry-After is a
+/// floor, never a way to retry sooner than our own schedule.
+retry_decision decide_retry(const retry_policy& policy, const retry_history& before, int64_t now_ms,
+                            failure_kind kind, std::optional<std::chrono::milliseconds> retry_after,
+                            double jitter01);
 
 /// Parses a Retry-After header (RFC 9110 §10.2.3): delta seconds ("120") or an
 /// IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"). A date in the past gives 0.

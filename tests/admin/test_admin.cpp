@@ -76,6 +76,9 @@ struct fake_port : actors::engine_port {
     commit(std::move(ws), std::move(done));
   }
   std::string system_json() override { return R"({"actors":{"resident":3,"total":7}})"; }
+  /// What the dispatcher would say of its breakers.
+  std::string breakers = "[]";
+  std::string breakers_json() override { return breakers; }
   /// Cancels a running export in storage, like the dispatcher; `refuse_cancel` makes it
   /// answer as if the export had ended in the meantime.
   bool refuse_cancel = false;

@@ -86,13 +86,16 @@ BOOST_AUTO_TEST_CASE(no_file_gives_every_default_of_the_contract) {
   BOOST_TEST(c.lever.rate_per_s == 10.0);
   BOOST_TEST(c.lever.burst == 20.0);
   BOOST_TEST(c.lever.timeout.count() == 10000);
-  BOOST_TEST(c.lever.max_attempts == 10);
-  BOOST_TEST(c.lever.retry_base.count() == 1000);
-  BOOST_TEST(c.lever.retry_max.count() == 300000);
+  for (const auto* r : {&c.lever.retry, &c.platform.retry, &c.mail.retry}) {
+    BOOST_TEST(r->max_attempts == 0);  // no count limit: the time budget decides
+    BOOST_TEST(r->retry_base.count() == 1000);
+    BOOST_TEST(r->retry_max.count() == 600000);
+    BOOST_TEST(r->retry_for.count() == 72LL * 3600 * 1000);
+    BOOST_TEST(r->breaker_after == 5);
+  }
   BOOST_TEST(c.platform.base_url == "http://127.0.0.1:9100");
   BOOST_TEST(c.platform.secret.empty());
   BOOST_TEST(c.platform.timeout.count() == 10000);
-  BOOST_TEST(c.platform.max_attempts == 10);
   BOOST_TEST(c.mail.transport == "maildir");
   BOOST_TEST(c.mail.dir == "./vouch-data/mail");
   BOOST_TEST(c.mail.smtp_url == "smtp://127.0.0.1:25");
@@ -129,6 +132,8 @@ timeout      = "3s"
 max_attempts = 4
 retry_base   = "250ms"
 retry_max    = "2m"
+retry_for    = "6h"
+breaker_after = 3
 
 [platform]
 base_url     = "https://platform.example"
@@ -143,6 +148,8 @@ transport = "smtp"
 dir       = "/tmp/mail"
 smtp_url  = "smtps://mail.example:465"
 from      = "Vouch <vouch@example.com>"
+retry_for = "1d"
+breaker_after = 0
 
 [timing]
 hire_followup_after      = "7d"
@@ -165,15 +172,19 @@ passivate_after          = "90s"
   BOOST_TEST(c.lever.rate_per_s == 2.5);
   BOOST_TEST(c.lever.burst == 5.0);
   BOOST_TEST(c.lever.timeout.count() == 3000);
-  BOOST_TEST(c.lever.max_attempts == 4);
-  BOOST_TEST(c.lever.retry_base.count() == 250);
-  BOOST_TEST(c.lever.retry_max.count() == 120000);
+  BOOST_TEST(c.lever.retry.max_attempts == 4);
+  BOOST_TEST(c.lever.retry.retry_base.count() == 250);
+  BOOST_TEST(c.lever.retry.retry_max.count() == 120000);
+  BOOST_TEST(c.lever.retry.retry_for.count() == 6LL * 3600 * 1000);
+  BOOST_TEST(c.lever.retry.breaker_after == 3);
+  BOOST_TEST(c.mail.retry.retry_for.count() == 24LL * 3600 * 1000);
+  BOOST_TEST(c.mail.retry.breaker_after == 0);
   BOOST_TEST(c.platform.base_url == "https://platform.example");
   BOOST_TEST(c.platform.secret == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
   BOOST_TEST(c.platform.timeout.count() == 5000);
-  BOOST_TEST(c.platform.max_attempts == 7);
-  BOOST_TEST(c.platform.retry_base.count() == 2000);
-  BOOST_TEST(c.platform.retry_max.count() == 3600000);
+  BOOST_TEST(c.platform.retry.max_attempts == 7);
+  BOOST_TEST(c.platform.retry.retry_base.count() == 2000);
+  BOOST_TEST(c.platform.retry.retry_max.count() == 3600000);
   BOOST_TEST(c.mail.transport == "smtp");
   BOOST_TEST(c.mail.dir == "/tmp/mail");
   BOOST_TEST(c.mail.smtp_url == "smtps://mail.example:465");
@@ -211,18 +222,24 @@ master_key = "abc"
 [lever]
 rate_per_s = 0
 burst = 0.5
-max_attempts = 0
+max_attempts = -1
 timeout = "10"
 
 [platform]
 secret = "whsec_!!!"
+retry_for = "0s"
+breaker_after = -2
 
 [mail]
 transport = "pigeon"
 smtp_url = "http://mail"
+retry_max = "soon"
 )");
   const auto r = load_config(path, no_env());
-  BOOST_TEST(r.errors.size() == 13u, all(r.errors));
+  BOOST_TEST(r.errors.size() == 16u, all(r.errors));
+  BOOST_TEST(has_error(r, {path, "[platform] retry_for", "above zero", "\"0s\""}));
+  BOOST_TEST(has_error(r, {"[platform] breaker_after", ">= 0", "got -2"}));
+  BOOST_TEST(has_error(r, {"[mail] retry_max", "duration", "\"soon\""}));
   BOOST_TEST(has_error(r, {path, "[server] listen", "address", "\"not-an-address\""}));
   BOOST_TEST(has_error(r, {"[server] admin_listen", "\"localhost\""}));
   BOOST_TEST(has_error(r, {"[server] public_url", "http:// or https://", "ftp://"}));
@@ -231,11 +248,22 @@ smtp_url = "http://mail"
   BOOST_TEST(has_error(r, {"[security] master_key", "64 hex", "3 characters"}));
   BOOST_TEST(has_error(r, {"[lever] rate_per_s", "> 0", "got 0"}));
   BOOST_TEST(has_error(r, {"[lever] burst", ">= 1", "got 0.5"}));
-  BOOST_TEST(has_error(r, {"[lever] max_attempts", ">= 1"}));
+  BOOST_TEST(has_error(r, {"[lever] max_attempts", ">= 0", "got -1"}));
   BOOST_TEST(has_error(r, {"[lever] timeout", "duration", "\"10\""}));
   BOOST_TEST(has_error(r, {"[platform] secret"}));
   BOOST_TEST(has_error(r, {"[mail] transport", "\"maildir\" or \"smtp\"", "\"pigeon\""}));
   BOOST_TEST(has_error(r, {"[mail] smtp_url", "smtp://"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_base_longer_than_retry_max_is_an_error_naming_both) {
+  const std::string path = write("vouch.toml", R"(
+[platform]
+retry_base = "5m"
+retry_max = "1m"
+)");
+  const auto r = load_config(path, no_env());
+  BOOST_TEST(r.errors.size() == 1u, all(r.errors));
+  BOOST_TEST(has_error(r, {path, "[platform] retry_base", "retry_max", "5m", "1m"}));
 }
 
 BOOST_AUTO_TEST_CASE(a_mail_ca_file_must_be_readable) {

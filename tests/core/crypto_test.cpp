@@ -68,4 +68,13 @@ BOOST_AUTO_TEST_CASE(aes_gcm_seal_rejects_a_key_that_is_not_32_bytes) {
   BOOST_CHECK_THROW(aes_gcm_seal("too short", "x", ""), std::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(a_fingerprint_is_short_stable_and_tells_keys_apart) {
+  const auto a = fingerprint("lever-key-of-acme");
+  BOOST_TEST(a.size() == 8u);
+  BOOST_TEST(a.find_first_not_of("0123456789abcdef") == std::string::npos);
+  BOOST_TEST(fingerprint("lever-key-of-acme") == a);
+  BOOST_TEST(fingerprint("lever-key-of-beta") != a);
+  BOOST_TEST(a.find("acme") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(classify_http_maps_statuses_to_what_the_caller_should_do) {
 }
 
 BOOST_AUTO_TEST_CASE(backoff_doubles_from_base_and_stops_at_max) {
-  const retry_policy p{1000ms, 300000ms, 10};
+  const retry_policy p{1000ms, 300000ms, 10, 72h};
   // jitter 1.0 gives the full exponential step.
   BOOST_TEST(backoff_delay(p, 1, 1.0).count() == 1000);
   BOOST_TEST(backoff_delay(p, 2, 1.0).count() == 2000);
@@ -52,7 +52,7 @@ BOOST_AUTO_TEST_CASE(backoff_doubles_from_base_and_stops_at_max) {
 }
 
 BOOST_AUTO_TEST_CASE(backoff_jitter_stays_between_half_and_the_full_step) {
-  const retry_policy p{1000ms, 300000ms, 10};
+  const retry_policy p{1000ms, 300000ms, 10, 72h};
   BOOST_TEST(backoff_delay(p, 3, 0.0).count() == 2000);
   BOOST_TEST(backoff_delay(p, 3, 0.5).count() == 3000);
   for (int failures = 1; failures < 40; ++failures) {
@@ -62,57 +62,100 @@ BOOST_AUTO_TEST_CASE(backoff_jitter_stays_between_half_and_the_full_step) {
       BOOST_TEST(d <= 300000);
     }
   }
-  const retry_policy tiny{1ms, 1ms, 10};
+  const retry_policy tiny{1ms, 1ms, 10, 72h};
   BOOST_TEST(backoff_delay(tiny, 1, 0.0).count() == 1);
 }
 
-BOOST_AUTO_TEST_CASE(success_needs_no_retry_and_does_not_count) {
-  const auto d = decide_retry(retry_policy{}, 3, classify_http(200), std::nullopt, 0.5);
+constexpr int64_t t0 = 1764000000000;  // "now" in these cases, ms
+
+retry_history failed(int attempts, int64_t since) {
+  return retry_history{attempts, since};
+}
+
+BOOST_AUTO_TEST_CASE(success_needs_no_retry_does_not_count_and_stops_the_failure_clock) {
+  const auto d =
+      decide_retry(retry_policy{}, failed(3, t0 - 5000), t0, classify_http(200), std::nullopt, 0.5);
   BOOST_TEST(!d.dead);
   BOOST_TEST(!d.counts);
   BOOST_TEST(d.delay.count() == 0);
+  BOOST_TEST(d.failing_since == 0);
 }
 
 BOOST_AUTO_TEST_CASE(permanent_failures_are_dead_at_once) {
-  for (long status : {400L, 403L, 404L}) {
-    const auto d = decide_retry(retry_policy{}, 0, classify_http(status), std::nullopt, 0.5);
+  for (long status : {400L, 401L, 403L, 404L}) {
+    const auto d = decide_retry(retry_policy{}, {}, t0, classify_http(status), std::nullopt, 0.5);
     BOOST_TEST(d.dead);
+    BOOST_TEST(to_string(d.why) == "permanent");
   }
 }
 
-BOOST_AUTO_TEST_CASE(transient_failures_count_and_back_off) {
-  const retry_policy p{1000ms, 300000ms, 10};
+BOOST_AUTO_TEST_CASE(transient_failures_count_back_off_and_start_the_failure_clock) {
+  const retry_policy p{1000ms, 300000ms, 10, 72h};
   for (long status : {0L, 408L, 409L, 500L, 503L}) {
-    const auto d = decide_retry(p, 2, classify_http(status), std::nullopt, 1.0);
+    const auto d = decide_retry(p, failed(2, 0), t0, classify_http(status), std::nullopt, 1.0);
     BOOST_TEST(!d.dead);
     BOOST_TEST(d.counts);
     BOOST_TEST(d.delay.count() == 4000);  // third failure: base * 2^2
+    BOOST_TEST(d.failing_since == t0);    // first failure of a run: the clock starts now
   }
+  // A clock already running keeps its start.
+  const auto later =
+      decide_retry(p, failed(3, t0 - 60000), t0, failure_kind::retry, std::nullopt, 1.0);
+  BOOST_TEST(later.failing_since == t0 - 60000);
 }
 
-BOOST_AUTO_TEST_CASE(transient_failures_are_dead_after_max_attempts) {
-  const retry_policy p{1000ms, 300000ms, 3};
-  BOOST_TEST(!decide_retry(p, 0, failure_kind::retry, std::nullopt, 0).dead);
-  BOOST_TEST(!decide_retry(p, 1, failure_kind::retry, std::nullopt, 0).dead);
-  BOOST_TEST(decide_retry(p, 2, failure_kind::retry, std::nullopt, 0).dead);
-  const retry_policy once{1000ms, 300000ms, 1};
-  BOOST_TEST(decide_retry(once, 0, failure_kind::retry, std::nullopt, 0).dead);
+BOOST_AUTO_TEST_CASE(max_attempts_dead_letters_only_when_set) {
+  const retry_policy p{1000ms, 300000ms, 3, 72h};
+  BOOST_TEST(!decide_retry(p, failed(0, 0), t0, failure_kind::retry, std::nullopt, 0).dead);
+  BOOST_TEST(!decide_retry(p, failed(1, t0), t0, failure_kind::retry, std::nullopt, 0).dead);
+  const auto third = decide_retry(p, failed(2, t0), t0, failure_kind::retry, std::nullopt, 0);
+  BOOST_TEST(third.dead);
+  BOOST_TEST(to_string(third.why) == "max_attempts");
+  // The default is 0: no count limit, a thousand failures within the time budget live on.
+  const retry_policy unlimited;
+  BOOST_TEST(unlimited.max_attempts == 0);
+  BOOST_TEST(
+      !decide_retry(unlimited, failed(1000, t0 - 3600000), t0, failure_kind::retry, std::nullopt, 0)
+           .dead);
 }
 
-BOOST_AUTO_TEST_CASE(retry_after_wins_over_backoff_for_503) {
-  const auto d = decide_retry(retry_policy{}, 0, classify_http(503), 42000ms, 0.5);
+BOOST_AUTO_TEST_CASE(a_command_failing_for_longer_than_retry_for_is_dead) {
+  const retry_policy p{1000ms, 600000ms, 0, 72h};
+  const int64_t budget = std::chrono::milliseconds(72h).count();
+  BOOST_TEST(
+      !decide_retry(p, failed(40, t0 - budget + 1), t0, failure_kind::retry, std::nullopt, 0.5)
+           .dead);
+  const auto d =
+      decide_retry(p, failed(40, t0 - budget), t0, failure_kind::retry, std::nullopt, 0.5);
+  BOOST_TEST(d.dead);
+  BOOST_TEST(to_string(d.why) == "retry_for");
+  // A 429 never kills, however long the command has waited.
+  BOOST_TEST(!decide_retry(p, failed(40, t0 - 10 * budget), t0, failure_kind::rate_limited,
+                           std::nullopt, 0.5)
+                  .dead);
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_is_a_floor_never_a_shortcut) {
+  const retry_policy p{1000ms, 600000ms, 0, 72h};
+  // Longer than the backoff: the server's wish is kept.
+  auto d = decide_retry(p, {}, t0, classify_http(503), 42000ms, 1.0);
   BOOST_TEST(!d.dead);
   BOOST_TEST(d.counts);
   BOOST_TEST(d.delay.count() == 42000);
+  // Shorter than the backoff (the 10-second outage that spent ten attempts in ten seconds):
+  // the backoff stands.
+  d = decide_retry(p, failed(5, t0 - 30000), t0, classify_http(503), 1000ms, 1.0);
+  BOOST_TEST(d.delay.count() == 32000);  // sixth failure: base * 2^5
 }
 
-BOOST_AUTO_TEST_CASE(rate_limits_never_count_and_never_kill_a_command) {
-  const retry_policy p{1000ms, 300000ms, 3};
-  const auto with_header = decide_retry(p, 50, classify_http(429), 7000ms, 0.5);
+BOOST_AUTO_TEST_CASE(rate_limits_never_count_and_never_start_the_failure_clock) {
+  const retry_policy p{1000ms, 300000ms, 3, 72h};
+  const auto with_header = decide_retry(p, failed(50, 0), t0, classify_http(429), 7000ms, 0.5);
   BOOST_TEST(!with_header.dead);
   BOOST_TEST(!with_header.counts);
-  BOOST_TEST(with_header.delay.count() == 7000);
-  const auto without = decide_retry(p, 0, classify_http(429), std::nullopt, 1.0);
+  BOOST_TEST(with_header.failing_since == 0);
+  BOOST_TEST(with_header.delay.count() >= 7000);
+  const auto without = decide_retry(p, {}, t0, classify_http(429), std::nullopt, 1.0);
   BOOST_TEST(!without.dead);
   BOOST_TEST(without.delay.count() == 1000);
 }

@@ -81,3 +81,22 @@ BOOST_AUTO_TEST_CASE(a_finished_command_leaves_and_may_come_back_as_a_retry) {
   BOOST_TEST(send_all_due(q, 499).empty());
   BOOST_TEST(send_all_due(q, 500) == (std::vector<uint64_t>{5}));
 }
+
+BOOST_AUTO_TEST_CASE(released_commands_of_one_target_are_due_at_once_and_others_keep_their_time) {
+  outbox_queue q;
+  auto a = cmd(1, 60000);
+  a.org = "acme";
+  auto b = cmd(2, 90000);
+  b.org = "beta";
+  auto c = cmd(3, 100);  // already due: nothing to move
+  c.org = "acme";
+  q.add(a);
+  q.add(b);
+  q.add(c);
+  const auto moved = q.release(1000, [](const command& x) { return x.org == "acme"; });
+  BOOST_TEST(moved == 1u);
+  BOOST_TEST(send_all_due(q, 1000) == (std::vector<uint64_t>{3, 1}));
+  BOOST_TEST(q.waiting() == 1u);  // beta's command still waits for 90000
+  BOOST_TEST(send_all_due(q, 89999).empty());
+  BOOST_TEST(send_all_due(q, 90000) == (std::vector<uint64_t>{2}));
+}

@@ -80,6 +80,8 @@ command sample_command() {
   c.next_at = 1764000060000;
   c.status = command_status::dead;
   c.last_error = "HTTP 500";
+  // What a v1 record with failures decodes to (v1 had no such field).
+  c.failing_since = c.created_at;
   return c;
 }
 
@@ -168,6 +170,7 @@ void expect_same(const command& a, const command& b) {
   BOOST_TEST(a.next_at == b.next_at);
   BOOST_TEST(to_string(a.status) == to_string(b.status));
   BOOST_TEST(a.last_error == b.last_error);
+  BOOST_TEST(a.failing_since == b.failing_since);
 }
 
 void expect_same(const org_record& a, const org_record& b) {
@@ -355,6 +358,22 @@ BOOST_AUTO_TEST_CASE(version_1_bytes_written_by_earlier_builds_still_decode) {
   auto t = decode_template(unhex(template_v1_hex));
   BOOST_REQUIRE(t.has_value());
   expect_same(*t, sample_template());
+}
+
+BOOST_AUTO_TEST_CASE(a_command_keeps_when_its_failures_began_and_v1_ones_count_from_creation) {
+  auto c = sample_command();
+  c.failing_since = c.created_at + 12345;
+  auto back = decode_command(encode(c));
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST(back->failing_since == c.created_at + 12345);
+  // A v1 command that never failed is not failing.
+  auto fresh = sample_command();
+  fresh.attempts = 0;
+  fresh.failing_since = 0;
+  auto v1 = unhex(command_v1_hex);
+  BOOST_REQUIRE(decode_command(v1).has_value());
+  BOOST_TEST(decode_command(v1)->failing_since == c.created_at);
+  BOOST_TEST(decode_command(encode(fresh))->failing_since == 0);
 }
 
 BOOST_AUTO_TEST_CASE(truncated_future_version_or_padded_bytes_decode_to_nothing) {

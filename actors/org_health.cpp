@@ -1,0 +1,42 @@
+#include "actors/org_health.hpp"
+
+#include "core/crypto.hpp"
+
+namespace vouch::actors {
+
+const char* lever_key_status(long http_status) {
+  if (http_status == 401) return "unauthorized";
+  if (http_status == 403) return "forbidden";
+  // No answer, a timeout or a server error says nothing about the key.
+  if (http_status == 0 || http_status == 408 || http_status >= 500) return "unreachable";
+  // Any other answer (2xx, 404 for one opportunity, 429) was given to an accepted key.
+  return "ok";
+}
+
+std::string lever_target_name(const std::string& api_key) {
+  return "lever:" + core::fingerprint(api_key);
+}
+
+void org_health::lever_answered(const std::string& org, long http_status, const std::string& error,
+                                int64_t now) {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto& l = orgs_[org].lever;
+  l.status = lever_key_status(http_status);
+  l.checked_at = now;
+  l.error = l.status == std::string("ok") ? std::string{} : error;
+}
+
+void org_health::webhook(const std::string& org, webhook_kind kind, bool accepted, int64_t now) {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto& h = orgs_[org];
+  auto& w = kind == webhook_kind::hired ? h.hired : h.stage_change;
+  (accepted ? w.last_at : w.rejected_last_at) = now;
+}
+
+org_health_view org_health::get(const std::string& org) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto it = orgs_.find(org);
+  return it == orgs_.end() ? org_health_view{} : it->second;
+}
+
+}  // namespace vouch::actors

@@ -1,0 +1,54 @@
+// What the engine last saw of each org's connection, for GET /admin/v1/orgs/{org}/health:
+// the Lever key's status from the last call that used it, and the last accepted and refused
+// webhook of each kind. Memory only (a restart starts from "unknown"): every fact here is
+// refreshed by the next call or delivery, and none of it steers the engine.
+// Thread-safe: the dispatcher, the ingress threads and the admin thread all report here.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace vouch::actors {
+
+/// The Lever key's status as the contract names it: "ok", "unauthorized" (401), "forbidden"
+/// (403), "unreachable" (no answer, timeout, 5xx) or "unknown" (never used since start).
+const char* lever_key_status(long http_status);
+
+struct lever_check {
+  std::string status = "unknown";
+  int64_t checked_at = 0;  ///< ms; 0 = never
+  std::string error;       ///< what Lever or the transport said when not ok
+};
+
+struct webhook_seen {
+  int64_t last_at = 0;           ///< last accepted delivery, ms; 0 = none since start
+  int64_t rejected_last_at = 0;  ///< last one refused 401 bad_signature, ms
+};
+
+struct org_health_view {
+  lever_check lever;
+  webhook_seen stage_change, hired;
+};
+
+enum class webhook_kind { stage_change, hired };
+
+/// The breaker and metrics name of a Lever API key's target: "lever:<fingerprint>". Orgs that
+/// share a key share its breaker, as they share Lever's rate limit.
+std::string lever_target_name(const std::string& api_key);
+
+class org_health {
+ public:
+  /// Records the answer of a Lever call made with the org's key (status 0 = no answer).
+  void lever_answered(const std::string& org, long http_status, const std::string& error,
+                      int64_t now);
+  void webhook(const std::string& org, webhook_kind kind, bool accepted, int64_t now);
+  org_health_view get(const std::string& org) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, org_health_view> orgs_;
+};
+
+}  // namespace vouch::actors
