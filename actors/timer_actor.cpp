@@ -33,11 +33,19 @@ struct timer_state {
 // timers cost one map entry each, and a tick of 50 ms is well inside any figure we promise.
 constexpr std::chrono::milliseconds tick_every{50};
 
+// Pending timers are those in LMDB. The in-memory schedule also holds timers a candidate
+// has cancelled since (it learns of them when they come due and the candidate ignores them),
+// so it would over-count: a candidate hired after its report still shows a follow-up.
+void publish_pending(engine_context& ctx) {
+  ctx.stats.set("vouch_timers_pending", "",
+                static_cast<double>(ctx.db->count(storage::table::timers)));
+}
+
 caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_context* ctx,
                             caf::actor store, std::vector<storage::stored_timer> stored) {
   self->delayed_send(self, std::chrono::seconds(2), prune_atom::value);
   for (auto& t : stored) self->state.due.emplace(t.timer.due, std::move(t));
-  ctx->stats.set("vouch_timers_pending", "", static_cast<double>(self->state.due.size()));
+  publish_pending(*ctx);
   return {
       [=](set_router_atom, caf::actor r) {
         self->state.router = std::move(r);
@@ -63,10 +71,10 @@ caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_conte
                          std::string("kind=\"") + core::to_string(t.timer.kind) + "\"");
           self->send(self->state.router, route_atom::value, std::move(in));
         }
-        ctx->stats.set("vouch_timers_pending", "", static_cast<double>(due.size()));
+        publish_pending(*ctx);
         self->delayed_send(self, tick_every, tick_atom::value);
       },
-      [=](stats_atom) { return static_cast<uint64_t>(self->state.due.size()); },
+      [=](stats_atom) { return ctx->db->count(storage::table::timers); },
       [=](prune_atom) {
         auto cutoff = now_ms() - dedupe_keep_ms;
         storage::write_set ws;

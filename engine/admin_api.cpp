@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -334,8 +335,12 @@ struct answer {
   net::responder respond;
   actors::metrics* stats = nullptr;
   std::string route = "unknown";
+  /// When set, the response goes here instead of to the client (a handler that adds to an
+  /// answer built by another, such as the key check after a connection is saved).
+  std::function<void(net::http_response)> then;
 
   void send(net::http_response res) const {
+    if (then) return then(std::move(res));
     if (stats)
       stats->inc("vouch_admin_requests_total",
                  "route=\"" + route + "\",status=\"" + std::to_string(res.status) + "\"");
@@ -491,6 +496,16 @@ struct admin_api::impl : std::enable_shared_from_this<impl> {
                         const answer& a);
   void list_outbox(const call& c, const answer& a);
   void retry_command(const std::string& id, const answer& a);
+  /// POST /admin/v1/outbox/retry: requeues every dead command the filters pick.
+  void retry_many(const call& c, const answer& a);
+  /// The breakers as the dispatcher has them, each Lever key's with the orgs that use it.
+  json breaker_list();
+  void breakers(const answer& a);
+  void org_health(const std::string& org, const answer& a);
+  /// One live Lever call with the org's key (GET /stages); records the answer in the org's
+  /// health and passes the resulting `lever` health object to `done`.
+  void check_key(const std::string& org, std::function<void(json)> done);
+  json lever_health(const std::string& org) const;
   void system(const answer& a);
 
   bool org_exists(const std::string& org) const {
@@ -504,7 +519,7 @@ admin_api::admin_api(actors::engine_context& ctx, net::http_client& http)
 admin_api::~admin_api() = default;
 
 void admin_api::handle(net::http_request&& req, net::responder respond) {
-  answer a{std::move(respond), &impl_->ctx.stats, "unknown"};
+  answer a{std::move(respond), &impl_->ctx.stats, "unknown", {}};
   try {
     impl_->handle(std::move(req), a);
   } catch (const bad_field& e) {
@@ -658,6 +673,11 @@ void admin_api::impl::route(call& c, answer& a) {
       if (method_is(c, {"POST"}, a)) candidate_action(org, s[3], s[4] == "resend", a);
       return;
     }
+    if (n == 3 && is(2, "health")) {
+      a.route = "org_health";
+      if (method_is(c, {"GET"}, a)) org_health(org, a);
+      return;
+    }
     if (n == 3 && is(2, "exports")) {
       a.route = "exports";
       if (!method_is(c, {"GET", "POST"}, a)) return;
@@ -677,6 +697,16 @@ void admin_api::impl::route(call& c, answer& a) {
   if (n == 1 && is(0, "outbox")) {
     a.route = "outbox";
     if (method_is(c, {"GET"}, a)) list_outbox(c, a);
+    return;
+  }
+  if (n == 2 && is(0, "outbox") && is(1, "retry")) {
+    a.route = "outbox_retry_many";
+    if (method_is(c, {"POST"}, a)) retry_many(c, a);
+    return;
+  }
+  if (n == 1 && is(0, "breakers")) {
+    a.route = "breakers";
+    if (method_is(c, {"GET"}, a)) breakers(a);
     return;
   }
   if (n == 3 && is(0, "outbox") && is(2, "retry")) {
@@ -833,9 +863,109 @@ void admin_api::impl::put_lever(const std::string& org, const call& c, const ans
           commands = std::move(plan.commands);
           body["export_id"] = plan.export_id;
         }
-        commit(std::move(ws), org, a, slot, 200, std::move(body), std::move(commands));
+        // Once committed, check the key with one live call and answer with its health: a
+        // key Lever refuses is stored all the same (the operator sees why at once).
+        answer then = a;
+        auto self = shared_from_this();
+        then.then = [self, org, a](net::http_response res) {
+          if (res.status != 200) return a.send(std::move(res));
+          self->check_key(org, [a, res](json health) mutable {
+            json body = json::parse(res.body, nullptr, false);
+            if (body.is_object()) {
+              body["health"] = std::move(health);
+              res.body = dump(body);
+            }
+            a.send(std::move(res));
+          });
+        };
+        commit(std::move(ws), org, then, slot, 200, std::move(body), std::move(commands));
       },
       a);
+}
+
+json admin_api::impl::lever_health(const std::string& org) const {
+  const auto l = ctx.health.get(org).lever;
+  auto ms = [](int64_t v) { return v ? json(v) : json(nullptr); };
+  return {{"status", l.status},
+          {"checked_at", ms(l.checked_at)},
+          {"error", l.error.empty() ? json(nullptr) : json(l.error)}};
+}
+
+void admin_api::impl::check_key(const std::string& org, std::function<void(json)> done) {
+  auto view = ctx.orgs ? ctx.orgs->find(org) : nullptr;
+  if (!view || view->api_key.empty()) {
+    ctx.health.lever_answered(org, 401, "no API key is set", now_ms());
+    return done(lever_health(org));
+  }
+  net::client_request req;
+  req.url = strip_trailing_slashes(view->lever_base_url) + "/stages?limit=1";
+  // Bounded: the operator waits for this answer.
+  req.timeout = std::min<std::chrono::milliseconds>(ctx.cfg.lever.timeout, std::chrono::seconds(5));
+  req.basic_user = view->api_key;
+  req.headers.emplace_back("Accept", "application/json");
+  auto self = shared_from_this();
+  http.perform_async(std::move(req), [self, org, done](net::client_response res) {
+    std::string error = res.error;
+    if (res.status != 0) {
+      error = "Lever answered HTTP " + std::to_string(res.status);
+      json body = json::parse(res.body, nullptr, false);
+      if (body.is_object() && body.contains("message") && body["message"].is_string())
+        error += ": " + body["message"].get<std::string>();
+    }
+    self->ctx.health.lever_answered(org, res.status, error, now_ms());
+    done(self->lever_health(org));
+  });
+}
+
+json admin_api::impl::breaker_list() {
+  json list = ctx.port ? json::parse(ctx.port->breakers_json(), nullptr, false) : json::array();
+  if (!list.is_array()) list = json::array();
+  // Which orgs use each Lever key: the breaker is the key's, the operator thinks in orgs.
+  std::map<std::string, json> orgs_of;
+  if (ctx.orgs)
+    for (const auto& id : ctx.orgs->ids())
+      if (auto v = ctx.orgs->find(id); v && !v->api_key.empty())
+        orgs_of[actors::lever_target_name(v->api_key)].push_back(id);
+  for (auto& b : list) {
+    if (!b.is_object() || !b.contains("target") || !b["target"].is_string()) continue;
+    auto it = orgs_of.find(b["target"].get<std::string>());
+    b["orgs"] = it == orgs_of.end() ? json::array() : it->second;
+  }
+  return list;
+}
+
+void admin_api::impl::breakers(const answer& a) {
+  a.json_body(200, {{"items", breaker_list()}, {"next_cursor", nullptr}});
+}
+
+void admin_api::impl::org_health(const std::string& org, const answer& a) {
+  auto rec = storage::load_org(*ctx.db, org);
+  if (!rec) return a.not_found("no org " + org);
+  const auto h = ctx.health.get(org);
+  auto ms = [](int64_t v) { return v ? json(v) : json(nullptr); };
+  auto hook = [&](const actors::webhook_seen& w) {
+    return json{{"last_at", ms(w.last_at)}, {"rejected_last_at", ms(w.rejected_last_at)}};
+  };
+  std::string breaker = "closed";
+  auto view = ctx.orgs ? ctx.orgs->find(org) : nullptr;
+  if (view && !view->api_key.empty()) {
+    const auto name = actors::lever_target_name(view->api_key);
+    for (const auto& b : breaker_list())
+      if (b.value("target", std::string{}) == name) breaker = b.value("state", breaker);
+  }
+  a.json_body(200,
+              {{"org", org},
+               {"connected", rec->connected},
+               {"lever", lever_health(org)},
+               {"webhooks", {{"stage_change", hook(h.stage_change)}, {"hired", hook(h.hired)}}},
+               // Catch-up passes (missed webhooks) are not built yet: no pass has run.
+               {"reconcile",
+                {{"cursor", nullptr},
+                 {"last_pass_at", nullptr},
+                 {"last_pass_ok", nullptr},
+                 {"last_error", nullptr},
+                 {"found_total", 0}}},
+               {"breaker", breaker}});
 }
 
 void admin_api::impl::start_export(const std::string& org, const answer& a) {
@@ -1203,6 +1333,65 @@ void admin_api::impl::retry_command(const std::string& id_text, const answer& a)
     if (ok) return a.json_body(202, {{"accepted", true}});
     a.error(409, "conflict", "command " + id_text + " was not requeued: " + err);
   });
+}
+
+void admin_api::impl::retry_many(const call& c, const answer& a) {
+  const json body = parse_body_object(c.body);
+  const object_reader r(body, "", {"org", "kind", "ids"});
+  std::optional<std::string> org;
+  std::optional<core::command_kind> kind;
+  std::optional<std::set<uint64_t>> ids;
+  if (r.find("org")) {
+    org = r.str("org");
+    if (!core::valid_org_id(*org)) bad("org", org_id_rule);
+  }
+  if (r.find("kind")) {
+    core::command_kind k{};
+    if (!core::parse_command_kind(r.str("kind"), k))
+      bad("kind", "expected a command kind such as \"platform.create_request\"");
+    kind = k;
+  }
+  if (const json* v = r.find("ids")) {
+    if (!v->is_array()) bad("ids", "expected an array of command ids");
+    ids.emplace();
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const json& id = (*v)[i];
+      if (!id.is_number_unsigned() || id.get<uint64_t>() == 0)
+        bad("ids[" + std::to_string(i) + "]", "expected a positive integer");
+      ids->insert(id.get<uint64_t>());
+    }
+  }
+  std::vector<uint64_t> picked;
+  for (const auto& cmd : storage::list_commands(*ctx.db)) {
+    if (cmd.status != core::command_status::dead) continue;
+    if (org && cmd.org != *org) continue;
+    if (kind && cmd.kind != *kind) continue;
+    if (ids && !ids->count(cmd.id)) continue;
+    picked.push_back(cmd.id);
+  }
+  if (picked.empty()) return a.json_body(200, {{"retried", 0}, {"failed", json::array()}});
+  if (!ctx.port) return a.error(503, "unavailable", "the engine is not running");
+  // Each one as a single retry: its candidate decides, and leaves needs_attention when the
+  // command then succeeds. The answer waits for every candidate's decision.
+  struct tally {
+    std::mutex mu;
+    std::size_t left = 0;
+    uint64_t retried = 0;
+    json failed = json::array();
+  };
+  auto t = std::make_shared<tally>();
+  t->left = picked.size();
+  for (auto id : picked) {
+    ctx.port->requeue(id, [t, a, id](bool ok, const std::string& err) {
+      std::lock_guard<std::mutex> g(t->mu);
+      if (ok)
+        ++t->retried;
+      else
+        t->failed.push_back({{"id", id}, {"error", err}});
+      if (--t->left == 0)
+        a.json_body(200, {{"retried", t->retried}, {"failed", std::move(t->failed)}});
+    });
+  }
 }
 
 // -- system --------------------------------------------------------------------------------------

@@ -188,8 +188,12 @@ void ingress::handle(net::http_request&& req, net::responder respond) {
 void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std::string& org_id,
                             bool hired_path) {
   const std::string source = hired_path ? "lever_hired" : "lever_stage_change";
+  const auto kind = hired_path ? actors::webhook_kind::hired : actors::webhook_kind::stage_change;
   auto fail = [&](unsigned status, const char* code, const std::string& msg) {
     ctx_.stats.inc("vouch_webhooks_total", "source=\"" + source + "\",outcome=\"" + code + "\"");
+    // A wrong signature token pasted into the connection shows in the org's health.
+    if (status == 401 && ctx_.orgs->find(org_id))
+      ctx_.health.webhook(org_id, kind, false, now_ms());
     respond(error_response(status, code, msg));
   };
   auto org = ctx_.orgs->find(org_id);
@@ -215,6 +219,7 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std
     return fail(401, "bad_signature", "signature: missing");
   if (!core::lever_signature_valid(sig_token, token, triggered_at, signature))
     return fail(401, "bad_signature", "signature does not match");
+  ctx_.health.webhook(org_id, kind, true, now_ms());
 
   simdjson::dom::object data;
   auto data_el = obj["data"];

@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include "engine/master_key.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
+#include "storage/store_lock.hpp"
 
 using namespace vouch;
 
@@ -93,6 +95,13 @@ int main(int argc, char** argv) {
   actors::engine_context ctx;
   ctx.cfg = cfg;
   std::string err;
+  // Before anything touches the store: a second vouchd on it would send every command twice.
+  auto lock = storage::store_lock::acquire(cfg.storage.path, err);
+  if (!lock) {
+    spdlog::error("msg=storage_locked error={:?}", err);
+    std::cerr << "vouchd: " << err << "\n";
+    return 1;
+  }
   ctx.db = storage::database::open(cfg.storage.path, cfg.storage.map_size, err);
   if (!ctx.db) {
     spdlog::error("storage: {}", err);
@@ -141,15 +150,43 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  spdlog::info("signal {}: draining for up to {}s", sig, cfg.server.drain_s);
+  spdlog::info("msg=draining signal={} drain_s={}", sig, cfg.server.drain_s);
+  // The public listener stays open while draining: /healthz answers 503 (a load balancer
+  // takes the instance out), new events 503 with Retry-After (Lever and the platform retry).
   ctx.draining = true;
-  pub.stop_accepting();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg.server.drain_s);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg.server.drain_s);
   while (ingress.in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Stop the actors; a worker waiting on a call that hangs would hold this past drain_s, so
+  // at the deadline every call still out is failed. Its command stays pending in LMDB and
+  // goes out again, with the same idempotency key, after the next start.
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    host.shutdown();
+    stopped = true;
+  });
+  while (!stopped && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!stopped) {
+    spdlog::warn("msg=drain_deadline drain_s={} detail={:?}", cfg.server.drain_s,
+                 "calls still out are abandoned; their commands stay in the outbox");
+    http.shutdown();
+    // CAF 0.17 may not finish tearing down a detached worker that was inside a handler when
+    // its supervisor exited (seen: ~actor_system waiting for a thread that is gone). Every
+    // commit has been made by now (the store actor is gone), so the drain ends here at the
+    // latest: an exit now is as safe as the kill -9 the store is built for.
+    const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (!stopped && std::chrono::steady_clock::now() < grace)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!stopped) {
+      spdlog::warn("msg=stopped forced=true");
+      spdlog::default_logger()->flush();
+      std::_Exit(0);
+    }
+  }
+  stopper.join();
   pub.stop();
   adm.stop();
-  host.shutdown();
-  spdlog::info("vouchd stopped");
+  spdlog::info("msg=stopped");
   return 0;
 }

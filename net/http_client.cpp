@@ -148,13 +148,18 @@ struct http_client::impl {
   }
 
   ~impl() {
+    stop();
+    curl_multi_cleanup(multi);
+  }
+
+  void stop() {
     {
       std::lock_guard<std::mutex> lk(mu);
       stopping = true;
     }
     curl_multi_wakeup(multi);
-    thread.join();
-    curl_multi_cleanup(multi);
+    std::lock_guard<std::mutex> lk(join_mu);
+    if (thread.joinable()) thread.join();
   }
 
   void submit(std::unique_ptr<transfer> t) {
@@ -238,11 +243,16 @@ struct http_client::impl {
   std::deque<std::unique_ptr<transfer>> queue;
   std::unordered_set<transfer*> active;  // owned; only the transfer thread touches it
   std::thread thread;
+  std::mutex join_mu;  // stop() may be called from main and from the destructor
 };
 
 http_client::http_client() : impl_(std::make_unique<impl>()) {}
 
 http_client::~http_client() = default;
+
+void http_client::shutdown() {
+  impl_->stop();
+}
 
 void http_client::global_init() {
   static std::once_flag once;

@@ -42,6 +42,9 @@ class http_client {
   static void global_init();
 
   void perform_async(client_request req, std::function<void(client_response)> done);
+  /// Fails every transfer in progress or queued with error "shutdown", now, and every later
+  /// one at once. For the end of a drain: a hung call must not hold the process past it.
+  void shutdown();
   std::future<client_response> perform(client_request req);
 
  private:

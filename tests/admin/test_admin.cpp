@@ -433,14 +433,16 @@ BOOST_AUTO_TEST_CASE(lever_stages_are_read_live_with_the_orgs_api_key) {
   BOOST_TEST(f.get("/admin/v1/orgs/acme/lever/stages").status == 409);
   auto conn = f.connection();
   conn["base_url"] = base + "/v1";
-  f.call("PUT", "/admin/v1/orgs/acme/lever", conn);
+  // Saving the connection checks the key with one live call (a page of /stages).
+  auto saved = f.call("PUT", "/admin/v1/orgs/acme/lever", conn);
+  BOOST_TEST(saved.body["health"]["status"] == "ok");
   auto r = f.get("/admin/v1/orgs/acme/lever/stages");
   BOOST_TEST(r.status == 200);
   BOOST_TEST(r.body["items"] == json::parse(R"([{"id":"stage-phone","text":"Phone screen"},
                                   {"id":"stage-refcheck","text":"Reference check"}])"));
   {
     std::lock_guard<std::mutex> g(mu);
-    BOOST_TEST(calls == 2);
+    BOOST_TEST(calls == 3);  // the key check, then two pages
     BOOST_TEST(seen_auth == "Basic " + core::base64_encode("key-acme-1234:"));
   }
   conn["base_url"] = base + "/wrong";
@@ -894,4 +896,35 @@ BOOST_AUTO_TEST_CASE(a_failed_commit_is_503_and_an_export_needs_a_connected_org)
   BOOST_TEST(ex.status == 409);
   BOOST_TEST(ex.error_code() == "not_connected");
   BOOST_TEST(f.get("/admin/v1/exports/exp-1").status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(breakers_name_the_orgs_of_each_lever_key_and_feed_the_orgs_health) {
+  admin_fixture f;
+  f.call("PUT", "/admin/v1/orgs/acme", {{"name", "Acme"}});
+  f.call("PUT", "/admin/v1/orgs/acme/lever", f.connection());
+  const std::string target = actors::lever_target_name("key-acme-1234");
+  f.port.breakers = json::array({{{"target", target},
+                                  {"state", "open"},
+                                  {"failures", 5},
+                                  {"opened_at", 1764000000000},
+                                  {"next_probe_at", 1764000001000},
+                                  {"opens", 1}},
+                                 {{"target", "platform"},
+                                  {"state", "closed"},
+                                  {"failures", 0},
+                                  {"opened_at", nullptr},
+                                  {"next_probe_at", nullptr},
+                                  {"opens", 0}}})
+                        .dump();
+  auto r = f.get("/admin/v1/breakers");
+  BOOST_TEST(r.status == 200);
+  BOOST_REQUIRE(r.body["items"].size() == 2u);
+  BOOST_TEST(r.body["items"][0]["orgs"] == json::array({"acme"}));
+  BOOST_TEST(r.body["items"][1]["orgs"] == json::array());
+  BOOST_TEST(r.body["next_cursor"].is_null());
+  auto h = f.get("/admin/v1/orgs/acme/health");
+  BOOST_TEST(h.status == 200);
+  BOOST_TEST(h.body["breaker"] == "open");
+  BOOST_TEST(h.body["lever"].contains("status"));
+  BOOST_TEST(f.call("POST", "/admin/v1/breakers", json::object()).status == 405);
 }

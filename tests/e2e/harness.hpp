@@ -138,6 +138,7 @@ class vouchd {
   /// SIGTERM; the exit code (nullopt: did not exit within drain_s + 10 s).
   std::optional<int> stop();
   bool running() { return proc_.running(); }
+  pid_t pid() const { return proc_.pid(); }
 
   const std::string& public_url() const { return public_url_; }
   const std::string& admin_url() const { return admin_url_; }

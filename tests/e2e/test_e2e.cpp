@@ -259,6 +259,13 @@ BOOST_AUTO_TEST_CASE(a_trigger_stage_change_runs_the_whole_flow_through_to_hired
                 {"resolving", "requesting", "awaiting_references", "report_ready",
                  "awaiting_hire_decision", "hired"},
                 "happy path");
+  // Hired cancels the follow-up timer: the gauge counts what is pending in storage, not the
+  // cancelled entries still in the timer service's schedule.
+  BOOST_CHECK(c.value("timers", json::array()).empty());
+  wait_for(
+      "vouch_timers_pending to fall to 0 once the hire cancelled the follow-up",
+      [&] { return json(metric_sum(e.daemon->metrics(), "vouch_timers_pending")); },
+      [](const json& v) { return v.get<double>() == 0; }, 5s);
 }
 
 // ---------------------------------------------------------------------------------------------

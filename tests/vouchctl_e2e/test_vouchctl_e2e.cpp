@@ -323,3 +323,48 @@ BOOST_AUTO_TEST_CASE(errors_exit_1_for_answers_2_for_usage_and_3_when_unreachabl
   e.daemon->kill9();
   BOOST_CHECK_EQUAL(ctl({"orgs", "ls"}).code, 3);
 }
+
+BOOST_AUTO_TEST_CASE(a_refused_key_fails_connect_and_health_says_what_to_fix) {
+  env e;
+  ctl_runner ctl{e};
+  ctl.ok({"orgs", "create", "acme", "--name", "Acme"});
+  org_handle org = new_org(e, "acme");
+
+  // Lever answers 401 to a key it does not know: connect stores it but fails, saying why.
+  auto refused =
+      ctl({"connect", "acme", "--api-key", "key-typo", "--stage-token", "s", "--hired-token", "h",
+           "--trigger-stage", "stage-refcheck", "--lever-url", e.lever.base_url()});
+  BOOST_CHECK_MESSAGE(refused.code == 1 && has(refused.err, "Lever refuses the API key") &&
+                          has(refused.err, "vouchctl connect acme"),
+                      refused.describe());
+  auto health = ctl({"orgs", "health", "acme"});
+  BOOST_CHECK_MESSAGE(health.code == 0 && has(health.out, "acme: Lever refuses the API key"),
+                      health.describe());
+  BOOST_CHECK_EQUAL(ctl.json_of({"orgs", "health", "acme"})["lever"]["status"], "unauthorized");
+
+  // 403: the key is known but lacks access.
+  e.lever.fault({{"method", "GET"}, {"path", "/v1/stages"}, {"status", 403}, {"count", 1}});
+  auto forbidden = ctl({"connect", "acme", "--api-key", org.api_key, "--stage-token", "s",
+                        "--hired-token", "h", "--trigger-stage", "stage-refcheck"});
+  BOOST_CHECK_MESSAGE(forbidden.code == 1 && has(forbidden.err, "forbids"), forbidden.describe());
+
+  // The right key: connected, healthy.
+  ctl.ok({"connect", "acme", "--api-key", org.api_key, "--stage-token", org.stage_token,
+          "--hired-token", org.hired_token, "--trigger-stage", "stage-refcheck"});
+  health = ctl.ok({"orgs", "health", "acme"});
+  BOOST_CHECK_MESSAGE(has(health.out, "acme: healthy"), health.describe());
+
+  // Bulk retry with nothing dead, and its usage rules.
+  auto all = ctl.ok({"outbox", "retry", "--all", "--org", "acme"});
+  BOOST_CHECK_MESSAGE(has(all.out, "0 dead command(s) requeued"), all.describe());
+  BOOST_CHECK_EQUAL(ctl.json_of({"outbox", "retry", "--all"}).value("retried", -1), 0);
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"outbox", "retry"},
+                                             {"outbox", "retry", "7", "--all"},
+                                             {"outbox", "retry", "--org", "acme"}}) {
+    auto r = ctl(args);
+    BOOST_CHECK_MESSAGE(r.code == 2, r.describe());
+  }
+  auto bad_kind = ctl({"outbox", "retry", "--all", "--kind", "nonsense"});
+  BOOST_CHECK_MESSAGE(bad_kind.code == 1 && has(bad_kind.err, "kind"), bad_kind.describe());
+}

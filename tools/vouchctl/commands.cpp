@@ -159,7 +159,31 @@ int connect(const global_options& g, const connect_options& o) {
                    : o.lever_url.empty() ? json(nullptr)
                                          : json(o.lever_url)}};
   if (!connected) body["trigger_stage_ids"] = all_ids ? json(o.trigger_stages) : json::array();
-  c.call("PUT", base + "/lever", {}, &body);
+  const reply saved = c.call("PUT", base + "/lever", {}, &body);
+
+  // The daemon checked the key with one live Lever call: a refused key is stored all the
+  // same, but nothing will work until it is replaced, so say so and fail.
+  const json health = saved.body.value("health", json::object());
+  const std::string status = health.is_object() ? health.value("status", std::string{}) : "";
+  const std::string why = health.is_object() && health.value("error", json()).is_string()
+                              ? " (" + health["error"].get<std::string>() + ")"
+                              : std::string{};
+  if (status == "unauthorized")
+    throw failure(exit_daemon_error,
+                  "Lever refuses the API key" + why +
+                      ".\nThe connection is stored, but no call to Lever will work: create a key "
+                      "in Lever (Settings > Integrations and API > API credentials) and run "
+                      "`vouchctl connect " +
+                      o.org + " --api-key NEW_KEY ...` again.");
+  if (status == "forbidden")
+    throw failure(exit_daemon_error,
+                  "Lever accepts the API key but forbids what vouch needs" + why +
+                      ".\nThe connection is stored: give the key the opportunities, stages, "
+                      "notes and archive permissions (and confidential access if you use "
+                      "confidential postings) in Lever, then run `vouchctl connect` again.");
+  if (status == "unreachable")
+    std::cerr << "warning: Lever could not be reached to check the key" << why
+              << "; the connection is stored and the key will be checked by the next call\n";
 
   // 2. Resolve names to ids through Lever's live stage list.
   std::vector<std::string> ids;
@@ -555,6 +579,72 @@ int outbox_ls(const global_options& g, bool dead) {
     t.add({field(x, "id"), field(x, "org"), field(x, "opportunity_id"), field(x, "kind"),
            field(x, "status"), field(x, "attempts"), time_of(x.value("next_at", json())),
            field(x, "last_error")});
+  t.print(std::cout);
+  return exit_ok;
+}
+
+int outbox_retry_all(const global_options& g, const std::string& org, const std::string& kind) {
+  admin_client c(g);
+  json body = json::object();
+  if (!org.empty()) body["org"] = org;
+  if (!kind.empty()) body["kind"] = kind;
+  const reply r = c.call("POST", api + "/outbox/retry", {}, &body);
+  if (g.json) return print_json(r.body), exit_ok;
+  const auto retried = r.body.value("retried", 0);
+  std::cout << retried << " dead command(s) requeued";
+  if (!org.empty() || !kind.empty())
+    std::cout << " (" << (org.empty() ? "" : "org " + org)
+              << (org.empty() || kind.empty() ? "" : ", ") << (kind.empty() ? "" : "kind " + kind)
+              << ")";
+  std::cout << "\n";
+  const json failed = r.body.value("failed", json::array());
+  for (const auto& f : failed)
+    std::cerr << "not requeued: command " << field(f, "id") << ": " << field(f, "error") << "\n";
+  return failed.empty() ? exit_ok : exit_daemon_error;
+}
+
+int orgs_health(const global_options& g, const std::string& org) {
+  admin_client c(g);
+  const json h = c.get(org_path(org) + "/health");
+  if (g.json) return print_json(h), exit_ok;
+  const json lever = h.value("lever", json::object());
+  const std::string status = lever.value("status", std::string("unknown"));
+  const std::string breaker = h.value("breaker", std::string("closed"));
+  const json hooks = h.value("webhooks", json::object());
+  auto refused_lately = [&](const char* kind) {
+    const json w = hooks.value(kind, json::object());
+    const json bad = w.value("rejected_last_at", json());
+    const json good = w.value("last_at", json());
+    return bad.is_number() && (!good.is_number() || bad.get<int64_t>() > good.get<int64_t>());
+  };
+  std::string verdict = "healthy";
+  if (!h.value("connected", false))
+    verdict = "not connected to Lever: connect it with `vouchctl connect " + org + " ...`";
+  else if (status == "unauthorized")
+    verdict = "Lever refuses the API key: paste a new one with `vouchctl connect " + org +
+              " --api-key NEW_KEY ...`";
+  else if (status == "forbidden")
+    verdict = "Lever forbids what vouch needs with this key: give it the permissions it lacks";
+  else if (breaker != "closed")
+    verdict = "Lever calls for this org are failing: its breaker is " + breaker +
+              " and commands wait until Lever answers again (nothing is lost)";
+  else if (status == "unreachable")
+    verdict = "Lever did not answer the last call; it will be tried again";
+  else if (refused_lately("stage_change") || refused_lately("hired"))
+    verdict =
+        "webhooks are refused for a wrong signature: copy the signature tokens from "
+        "Lever's webhook settings into `vouchctl connect " +
+        org + " ...`";
+  std::cout << org << ": " << verdict << "\n";
+  table t({"WHAT", "STATE", "SINCE", "DETAIL"});
+  t.add({"lever key", status, time_of(lever.value("checked_at", json())),
+         lever.value("error", json()).is_string() ? lever["error"].get<std::string>() : ""});
+  t.add({"breaker", breaker, "", ""});
+  for (const char* kind : {"stage_change", "hired"}) {
+    const json w = hooks.value(kind, json::object());
+    t.add({std::string("webhook ") + kind, "last accepted", time_of(w.value("last_at", json())),
+           "last refused " + time_of(w.value("rejected_last_at", json()))});
+  }
   t.print(std::cout);
   return exit_ok;
 }

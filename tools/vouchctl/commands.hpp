@@ -39,6 +39,10 @@ int candidates_action(const global_options& g, const std::string& org, const std
 
 int outbox_ls(const global_options& g, bool dead);
 int outbox_retry(const global_options& g, const std::string& id);
+/// Requeues every dead command the filters pick ("" = any).
+int outbox_retry_all(const global_options& g, const std::string& org, const std::string& kind);
+/// The org's connection health, a verdict first.
+int orgs_health(const global_options& g, const std::string& org);
 
 int export_start(const global_options& g, const std::string& org, bool watch);
 int export_show(const global_options& g, const std::string& id, bool watch);

@@ -44,6 +44,11 @@ int main(int argc, char** argv) {
     c->callback([&] { run = [&] { return ctl::orgs_show(g, org); }; });
   }
   {
+    auto* c = orgs->add_subcommand("health", "is the org's Lever connection healthy, and why not");
+    c->add_option("ORG", org, "org id")->required();
+    c->callback([&] { run = [&] { return ctl::orgs_health(g, org); }; });
+  }
+  {
     auto* c = orgs->add_subcommand("create", "create an org (or rename it)");
     c->add_option("ORG", org, "org id: 1-64 of [a-z0-9_-]")->required();
     c->add_option("--name", name, "display name")->required();
@@ -155,9 +160,20 @@ int main(int argc, char** argv) {
     c->callback([&] { run = [&] { return ctl::outbox_ls(g, flag_a); }; });
   }
   {
-    auto* c = outbox->add_subcommand("retry", "requeue a dead command");
-    c->add_option("ID", id, "command id")->required();
-    c->callback([&] { run = [&] { return ctl::outbox_retry(g, id); }; });
+    auto* c = outbox->add_subcommand(
+        "retry",
+        "requeue a dead command, or with --all every dead one (narrowed by --org, --kind)");
+    c->add_option("ID", id, "command id");
+    c->add_flag("--all", flag_a, "requeue every dead command the filters pick");
+    c->add_option("--org", org, "with --all: only this org's commands");
+    c->add_option("--kind", name, "with --all: only this kind, e.g. platform.create_request");
+    c->callback([&] {
+      if (flag_a == !id.empty())
+        throw CLI::ValidationError("outbox retry", "give a command ID or --all, not both");
+      if (!flag_a && (!org.empty() || !name.empty()))
+        throw CLI::ValidationError("outbox retry", "--org and --kind go with --all");
+      run = [&] { return flag_a ? ctl::outbox_retry_all(g, org, name) : ctl::outbox_retry(g, id); };
+    });
   }
 
   // -- export --
