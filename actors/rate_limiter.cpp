@@ -2,8 +2,7 @@
 
 #include <thread>
 
-#include "core/crypto.hpp"
-#include "core/encoding.hpp"
+#include "actors/org_health.hpp"
 
 namespace vouch::actors {
 
@@ -33,10 +32,8 @@ std::map<std::string, double> rate_limiter::levels() {
   std::lock_guard<std::mutex> g(mu_);
   std::map<std::string, double> out;
   auto now = std::chrono::steady_clock::now();
-  // Never show a key: a short fingerprint tells keys apart without revealing them.
-  for (auto& [k, b] : buckets_)
-    out["key#" + core::hex_lower(core::hmac_sha256("vouch key fingerprint", k)).substr(0, 8)] =
-        b.level(now);
+  // Never show a key: named as its breaker is ("lever:<fingerprint>").
+  for (auto& [k, b] : buckets_) out[lever_target_name(k)] = b.level(now);
   return out;
 }
 

@@ -609,9 +609,47 @@ async function viewCandidate(ctx) {
 }
 
 // -- outbox ------------------------------------------------------------------------------
+function breakerRows(list) {
+  return list.map((b) => h("tr", { "data-breaker": b.target }, td(b.target, "mono"),
+    td(h("span", { class: "badge " + (b.state === "closed" ? "ok" : "bad") }, b.state)),
+    td((b.orgs || []).join(", ")), td(String(b.failures), "num"),
+    td(b.state === "closed" ? "—" : when(b.opened_at)), td(b.state === "closed" ? "—" : when(b.next_probe_at))));
+}
+const BREAKER_HEAD = ["Target", "State", "Orgs", "Failures#", "Opened", "Next probe"];
 async function viewOutbox({ gen, query }) {
   const status = query.get("status") === "pending" ? "pending" : "dead";
-  const { items, more } = await allItems("/outbox?status=" + status, 4);
+  const { items: all, more } = await allItems("/outbox?status=" + status, 4);
+  const breakers = (await api("GET", "/breakers")).items || [];
+  const wantOrg = query.get("org") || "", wantKind = query.get("kind") || "";
+  const items = all.filter((x) => (!wantOrg || x.org === wantOrg) && (!wantKind || x.kind === wantKind));
+  const go = (org, kind) => {
+    const q = new URLSearchParams({ status });
+    if (org) q.set("org", org);
+    if (kind) q.set("kind", kind);
+    location.hash = "#/outbox?" + q.toString();
+  };
+  const choices = (key, label, current, pick) => h("label", { class: "small" }, label + " ",
+    h("select", { id: "filter-" + key, onchange: (ev) => pick(ev.target.value) },
+      h("option", { value: "" }, "all"),
+      [...new Set(all.map((x) => x[key]))].sort().map((v) => h("option", { value: v, selected: v === current }, v))));
+  const filters = h("div", { class: "row" },
+    choices("org", "Org", wantOrg, (v) => go(v, wantKind)),
+    choices("kind", "Kind", wantKind, (v) => go(wantOrg, v)),
+    h("span", { class: "spacer" }),
+    status === "dead" && items.length ? (() => {
+      const b = h("button", { class: "primary", id: "retry-shown", type: "button", onclick: () => {
+        if (!confirm("Retry the " + items.length + " dead command(s) shown?")) return;
+        act(b, async () => {
+          const body = { ids: items.map((x) => x.id) };
+          if (wantOrg) body.org = wantOrg;
+          if (wantKind) body.kind = wantKind;
+          const r = await api("POST", "/outbox/retry", body);
+          return r.retried + " command(s) requeued" + (r.failed && r.failed.length ? ", " + r.failed.length + " not" : "");
+        }, route);
+      } }, "Retry all shown (" + items.length + ")");
+      return b;
+    })() : null);
+  const openBreakers = breakers.filter((b) => b.state !== "closed");
   const rows = items.map((x) => {
     const href = "#/orgs/" + enc(x.org) + "/candidates/" + enc(x.opportunity_id);
     const b = status === "dead" ? h("button", { class: "small primary", type: "button",
@@ -624,7 +662,10 @@ async function viewOutbox({ gen, query }) {
     h("a", { href: "#/outbox?status=dead", class: status === "dead" ? "on" : "" }, "Dead letters"),
     h("a", { href: "#/outbox?status=pending", class: status === "pending" ? "on" : "" }, "Pending"));
   mount(gen, h("h1", {}, status === "dead" ? "Dead letters" : "Pending commands"), tabs,
-    card(null, h("p", { class: "small muted" }, status === "dead"
+    openBreakers.length ? card("Breakers open", h("p", { class: "small muted" },
+      "These targets are failing: their commands wait untried, one probe per backoff interval, and go out when it answers again."),
+      h("div", { id: "breakers-open" }, table(BREAKER_HEAD, breakerRows(openBreakers), ""))) : null,
+    card(null, filters, h("p", { class: "small muted" }, status === "dead"
       ? "Commands that failed for good. Fix the cause (see the error), then Retry: the command is sent again with the same idempotency key and its candidate resumes."
       : "Commands waiting for their next attempt."),
       h("div", { id: "outbox" }, table(["Id", "Candidate", "Kind", "Attempts#", status === "dead" ? "Created" : "Next attempt", "Last error", ""],
@@ -670,6 +711,7 @@ function stat(label, value, sub) {
 }
 async function viewSystem({ gen }) {
   const s = await api("GET", "/system");
+  const breakers = (await api("GET", "/breakers")).items || [];
   const a = s.actors || {}, st = s.store || {}, q = s.outbox_queue || {}, ob = s.outbox || {}, lm = s.storage || {};
   const md = a.mailbox_depth || {};
   const byOrg = Object.entries(a.by_org || {}).map(([org, v]) => h("tr", {},
@@ -696,6 +738,8 @@ async function viewSystem({ gen }) {
           stat("in flight", num(q.in_flight)), stat("timers pending", num(s.timers_pending)))),
       card("Outbox", h("div", { class: "stats" }, stat("pending", num(ob.pending)),
           stat("dead", ob.dead ? h("a", { href: "#/outbox?status=dead" }, num(ob.dead)) : num(ob.dead))))),
+    card("Breakers", h("div", { id: "breakers" }, table(BREAKER_HEAD, breakerRows(breakers),
+      "No calls made yet: every target is closed."))),
     h("div", { class: "grid" },
       card("Commits", h("div", { class: "stats" }, stat("commits", num(st.commits)), stat("last batch", num(st.last_batch)),
           stat("max batch", num(st.max_batch)), stat("mean batch", num(cb.mean))),

@@ -425,7 +425,18 @@ async function browse(chromium, w, ids) {
                   (t) => t === "1", 5000);
     await shot(page, "deadletters-1280");
     await w.lever("DELETE", "faults");
-    await row.getByRole("button", { name: "Retry" }).click();
+    // Filter by org and kind, then "Retry all shown" (one bulk call for what the filter shows).
+    await page.locator("#filter-org").selectOption("acme");
+    await waitFor("the org filter to reach the address", () => page.evaluate(() => location.hash),
+                  (h) => h.includes("org=acme"), 5000);
+    await page.locator("#filter-kind").selectOption("lever.add_links");
+    await waitFor("the kind filter to reach the address", () => page.evaluate(() => location.hash),
+                  (h) => h.includes("kind=lever.add_links"), 5000);
+    await row.waitFor();
+    const retryShown = page.locator("#retry-shown");
+    check((await retryShown.textContent()).includes("(1)"), "Retry all shown counts the one shown");
+    page.once("dialog", (d) => d.accept());
+    await retryShown.click();
     await row.waitFor({ state: "detached", timeout: 10000 });
     await page.getByText("No dead letters.").waitFor();
     log("the dead command left the dead list");
@@ -450,6 +461,10 @@ async function browse(chromium, w, ids) {
     await waitFor("the system view to refresh itself",
       () => page.locator("#sys-updated").textContent(), (t) => t !== first, 6000);
     await page.getByRole("heading", { name: "Worker pools" }).waitFor();
+    // Every target called so far has a breaker row; all closed now that Lever answers.
+    await page.locator("#breakers tr[data-breaker^='lever:']").first().waitFor();
+    await page.locator("#breakers tr[data-breaker='platform']").waitFor();
+    check(!(await page.locator("#breakers").textContent()).includes("open"), "a breaker shows open");
     await shot(page, "system-1280");
 
     // ---- 390 px: every main page, no sideways page scroll ----
