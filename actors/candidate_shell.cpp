@@ -26,7 +26,7 @@ prepared_commit prepare_commit(engine_context& ctx, const candidate_input& in, c
   const auto& ev = in.event;
   storage::put_candidate(ws, c);
   for (const auto& h : t.history) storage::put_history(ws, c.org, c.opp, h);
-  if (!in.dedupe_key.empty()) storage::put_dedupe(ws, in.dedupe_key, ev.now);
+  if (!in.dedupe_key.empty()) storage::put_dedupe(ws, in.dedupe_key, ev.now, in.delivery_digest);
 
   // The outbox entry that produced this event is finished (done) or now dead.
   if (ev.kind == event_kind::command_done) storage::del_command(ws, ev.command_id);

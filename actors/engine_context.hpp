@@ -25,6 +25,7 @@ enum class delivery_outcome {
   ignored,      ///< committed or not applicable, but the event changed no state
   unknown,      ///< no such candidate and the event does not create one
   unavailable,  ///< storage full or failing, or shutting down: try again later
+  forged,       ///< a delivery seen before under this identity, now with other data
 };
 
 using delivery_done = std::function<void(delivery_outcome)>;
@@ -33,7 +34,10 @@ using delivery_done = std::function<void(delivery_outcome)>;
 struct candidate_input {
   std::string org, opp;
   core::machine_event event;
-  std::string dedupe_key;         ///< "" = no dedupe (internal events)
+  std::string dedupe_key;  ///< "" = no dedupe (internal events)
+  /// Lever deliveries: a digest of the delivery's data. The same identity (dedupe_key) with
+  /// another digest is a forgery ("" = not checked).
+  std::string delivery_digest;
   bool create_if_missing = true;  ///< false: report.completed etc. for unknown candidates
   core::command dead_command;     ///< command_dead: the outbox entry as it now stands
   delivery_done done;             ///< may be empty

@@ -37,6 +37,7 @@ using breakers_atom = caf::atom_constant<caf::atom("breakers")>;  // dispatcher:
 struct commit_result {
   bool ok = false;
   bool map_full = false;
+  bool conflict = false;  ///< a put_new key (a delivery's dedupe key) was taken meanwhile
   std::string error;
 };
 

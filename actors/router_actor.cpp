@@ -22,7 +22,8 @@ namespace {
 
 struct candidate_state {
   core::candidate_record rec;
-  bool exists = false;                             ///< a record is in LMDB
+  bool exists = false;     ///< a record is in LMDB
+  std::string unreadable;  ///< why its record could not be read ("" = read fine)
   std::shared_ptr<std::atomic<uint64_t>> handled;  ///< inputs handled (router reads it)
   static inline const char* name = "vouch.candidate";
 };
@@ -31,19 +32,54 @@ void finish(const candidate_input& in, delivery_outcome o) {
   if (in.done) in.done(o);
 }
 
+/// What a delivery key already in storage means for this input: the same delivery again
+/// (duplicate) or, for a Lever delivery with other data under the same identity, a forgery.
+delivery_outcome seen_before(const storage::dedupe_read& d, const candidate_input& in) {
+  if (!in.delivery_digest.empty() && !d.digest.empty() && d.digest != in.delivery_digest)
+    return delivery_outcome::forged;
+  return delivery_outcome::duplicate;
+}
+
+/// Checks the input's delivery key: nullopt = new, go on; otherwise the answer.
+std::optional<delivery_outcome> check_delivery(engine_context& ctx, const candidate_input& in) {
+  if (in.dedupe_key.empty()) return std::nullopt;
+  auto d = storage::read_dedupe(*ctx.db, in.dedupe_key);
+  switch (d.status) {
+    case storage::read_status::not_found:
+      return std::nullopt;
+    case storage::read_status::found:
+      return seen_before(d, in);
+    case storage::read_status::failed:
+      // Fail closed: an unreadable dedupe table must not let a duplicate act twice.
+      spdlog::error("msg=dedupe_read_failed org={} opp={} error={:?}", in.org, in.opp, d.error);
+      return delivery_outcome::unavailable;
+  }
+  return delivery_outcome::unavailable;
+}
+
 caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_context* ctx,
                         caf::actor store, caf::actor dispatcher, caf::actor timers,
-                        core::candidate_record rec, bool exists,
+                        caf::actor router, storage::candidate_read loaded,
                         std::shared_ptr<std::atomic<uint64_t>> handled) {
-  self->state.rec = std::move(rec);
-  self->state.exists = exists;
+  self->state.exists = loaded.status == storage::read_status::found;
+  self->state.rec = std::move(loaded.rec);
+  if (loaded.status == storage::read_status::failed) self->state.unreadable = loaded.error;
   self->state.handled = handled;
   return {
       [=](input_atom, candidate_input& in) {
         auto& st = self->state;
         ++*st.handled;
-        if (!in.dedupe_key.empty() && storage::dedupe_seen(*ctx->db, in.dedupe_key)) {
-          finish(in, delivery_outcome::duplicate);
+        if (!st.unreadable.empty()) {
+          // Its record could not be read: never act as if it were new (that would write
+          // over its history). Answer 503 and leave, so the next input reads it again.
+          spdlog::error("msg=candidate_unreadable org={} opp={} error={:?}", in.org, in.opp,
+                        st.unreadable);
+          finish(in, delivery_outcome::unavailable);
+          self->send(router, passivate_atom::value, in.org, in.opp);
+          return;
+        }
+        if (auto seen = check_delivery(*ctx, in)) {
+          finish(in, *seen);
           return;
         }
         if (!st.exists && !in.create_if_missing) {
@@ -62,6 +98,13 @@ caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_conte
         self->request(store, caf::infinite, commit_atom::value, std::move(prepared.ws))
             .await(
                 [=](commit_result& r) mutable {
+                  if (r.conflict) {
+                    // Its delivery key was claimed meanwhile (the same event through another
+                    // path): nothing of this set was written.
+                    auto seen = check_delivery(*ctx, in);
+                    finish(in, seen ? *seen : delivery_outcome::unavailable);
+                    return;
+                  }
                   if (!r.ok) {
                     spdlog::error("msg=commit_failed org={} opp={} error={:?}", in.org, in.opp,
                                   r.error);
@@ -156,18 +199,16 @@ void passivate(caf::event_based_actor* self, router_state& st, resident& r) {
 caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ctx, caf::actor store,
                      caf::actor dispatcher, caf::actor timers) {
   auto activate = [=](resident& r, const std::string& org, const std::string& opp) {
-    auto rec = storage::load_candidate(*ctx->db, org, opp);
-    bool exists = rec.has_value();
-    if (!rec) {
-      rec.emplace();
-      rec->org = org;
-      rec->opp = opp;
+    auto loaded = storage::read_candidate(*ctx->db, org, opp);
+    if (loaded.status != storage::read_status::found) {
+      loaded.rec.org = org;
+      loaded.rec.opp = opp;
     }
     r.handled = std::make_shared<std::atomic<uint64_t>>(0);
     r.sent = 0;
     r.activated_at = now_ms();
-    auto a =
-        self->spawn(candidate, ctx, store, dispatcher, timers, std::move(*rec), exists, r.handled);
+    auto a = self->spawn(candidate, ctx, store, dispatcher, timers,
+                         caf::actor_cast<caf::actor>(self), std::move(loaded), r.handled);
     self->monitor(a);
     self->state.keys[a.address()] = key_of(org, opp);
     ++self->state.activations;
@@ -233,6 +274,13 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
           r.last_event += std::string(":") + core::to_string(in.event.command);
         ++r.sent;
         self->send(r.handle, input_atom::value, std::move(in));
+      },
+      [=](passivate_atom, const std::string& org, const std::string& opp) {
+        // A candidate whose record could not be read asks to go: inputs already queued for
+        // it are answered first (stop comes after them), later ones get a fresh read.
+        auto it = self->state.residents.find(key_of(org, opp));
+        if (it != self->state.residents.end() && it->second.handle && !it->second.passivating)
+          passivate(self, self->state, it->second);
       },
       [=](trim_atom) {
         // At max_resident: passivate the least recently used idle actors, the excess plus

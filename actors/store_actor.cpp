@@ -33,9 +33,9 @@ void commit_batch(caf::stateful_actor<store_state>* self, engine_context& ctx) {
   std::vector<const storage::write_set*> sets;
   sets.reserve(batch.size());
   for (const auto& w : batch) sets.push_back(&w.ws);
-  std::string err;
   auto t0 = std::chrono::steady_clock::now();
-  auto rc = ctx.db->commit(sets, err);
+  // One transaction for the batch; a set LMDB cannot take fails alone (commit_each).
+  auto results = ctx.db->commit_each(sets);
   ++self->state.commits;
   self->state.last_batch = batch.size();
   self->state.max_batch_seen = std::max<uint64_t>(self->state.max_batch_seen, batch.size());
@@ -44,15 +44,18 @@ void commit_batch(caf::stateful_actor<store_state>* self, engine_context& ctx) {
                     {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5});
   ctx.stats.observe("vouch_lmdb_commit_batch_size", static_cast<double>(batch.size()),
                     {1, 2, 4, 8, 16, 32, 64, 128, 256});
-  commit_result res;
-  res.ok = rc == storage::commit_error::none;
-  res.map_full = rc == storage::commit_error::map_full;
-  res.error = err;
-  if (!res.ok) {
-    spdlog::error("msg=lmdb_commit_failed sets={} error={:?}", batch.size(), err);
-    ctx.stats.inc("vouch_lmdb_commit_failures_total");
-  }
-  for (auto& w : batch) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& w = batch[i];
+    const auto& r = results[i];
+    commit_result res;
+    res.ok = r.rc == storage::commit_error::none;
+    res.map_full = r.rc == storage::commit_error::map_full;
+    res.conflict = r.rc == storage::commit_error::conflict;
+    res.error = r.err;
+    if (!res.ok && !res.conflict) {
+      spdlog::error("msg=lmdb_commit_failed batch={} error={:?}", batch.size(), r.err);
+      ctx.stats.inc("vouch_lmdb_commit_failures_total");
+    }
     if (w.has_promise) w.promise.deliver(res);
     if (w.callback) w.callback(res.ok, res.error);
   }

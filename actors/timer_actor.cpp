@@ -80,14 +80,15 @@ caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_conte
         storage::write_set ws;
         std::size_t seen = 0;
         std::string last;
-        ctx->db->scan(storage::table::dedupe, {}, self->state.prune_from,
-                      [&](std::string_view k, std::string_view v) {
-                        if (++seen > prune_slice) return false;
-                        last = std::string(k);
-                        if (v.size() == 8 && static_cast<int64_t>(core::from_be64(v)) < cutoff)
-                          ws.del(storage::table::dedupe, std::string(k));
-                        return true;
-                      });
+        ctx->db->scan(
+            storage::table::dedupe, {}, self->state.prune_from,
+            [&](std::string_view k, std::string_view v) {
+              if (++seen > prune_slice) return false;
+              last = std::string(k);
+              if (v.size() >= 8 && static_cast<int64_t>(core::from_be64(v.substr(0, 8))) < cutoff)
+                ws.del(storage::table::dedupe, std::string(k));
+              return true;
+            });
         // Wrap around at the end of the table; otherwise continue after the slice.
         self->state.prune_from = seen > prune_slice ? last : std::string{};
         if (!ws.empty()) {

@@ -11,6 +11,16 @@ bool valid_org_id(std::string_view id) {
   return true;
 }
 
+const char* external_id_problem(std::string_view id) {
+  if (id.empty()) return "expected a non-empty id";
+  if (id.size() > max_external_id) return "expected an id of at most 128 characters";
+  for (char ch : id) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) return "expected an id without control characters";
+  }
+  return nullptr;
+}
+
 std::string to_lower_ascii(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

@@ -663,6 +663,8 @@ void admin_api::impl::route(call& c, answer& a) {
       if (method_is(c, {"GET"}, a)) list_candidates(org, c, a);
       return;
     }
+    if (n >= 4 && is(2, "candidates"))
+      if (const char* why = core::external_id_problem(s[3])) bad("opportunity id", why);
     if (n == 4 && is(2, "candidates")) {
       a.route = "candidate";
       if (method_is(c, {"GET"}, a)) get_candidate(org, s[3], a);
@@ -1246,8 +1248,12 @@ void admin_api::impl::list_candidates(const std::string& org, const call& c, con
 
 void admin_api::impl::get_candidate(const std::string& org, const std::string& opp,
                                     const answer& a) {
-  auto rec = storage::load_candidate(*ctx.db, org, opp);
-  if (!rec) return a.not_found("no candidate " + opp + " in org " + org);
+  auto loaded = storage::read_candidate(*ctx.db, org, opp);
+  if (loaded.status == storage::read_status::failed)
+    return a.error(503, "unavailable", loaded.error);
+  if (loaded.status == storage::read_status::not_found)
+    return a.not_found("no candidate " + opp + " in org " + org);
+  const core::candidate_record* rec = &loaded.rec;
   auto history = storage::load_history(*ctx.db, org, opp);
   std::vector<core::command> mine;
   for (auto& cmd : storage::list_commands(*ctx.db))
@@ -1291,6 +1297,7 @@ void admin_api::impl::candidate_action(const std::string& org, const std::string
       case delivery_outcome::unknown:
         return a.not_found("no candidate " + opp + " in org " + org);
       case delivery_outcome::unavailable:
+      case delivery_outcome::forged:  // admin inputs carry no delivery key
         return a.error(503, "unavailable", "the engine cannot take the request now");
     }
   };

@@ -10,6 +10,7 @@
 #include "actors/wall_clock.hpp"
 #include "core/crypto.hpp"
 #include "core/hire_token.hpp"
+#include "core/ids.hpp"
 #include "core/signatures.hpp"
 #include "engine/hire_pages.hpp"
 #include "storage/repository.hpp"
@@ -61,6 +62,9 @@ bool parse_object(const std::string& body, simdjson::dom::object& obj, std::stri
   return true;
 }
 
+constexpr int64_t max_delivery_age_ms = 14LL * 24 * 3600 * 1000;
+constexpr int64_t max_delivery_skew_ms = 5LL * 60 * 1000;
+
 std::string dedupe_hash(const std::string& key) {
   return core::hmac_sha256("vouch-dedupe", key);
 }
@@ -95,6 +99,12 @@ void deliver(actors::engine_context& ctx, candidate_input in, reply_fn respond,
         res = error_response(503, "unavailable", "storage is unavailable; retry later");
         res.headers.push_back({"Retry-After", "5"});
         outcome = "unavailable";
+        break;
+      case delivery_outcome::forged:
+        // Lever signs only token + triggeredAt: a captured signature must not carry other data.
+        res = error_response(401, "bad_signature",
+                             "this delivery (token, triggeredAt) was seen before with other data");
+        outcome = "bad_signature";
         break;
     }
     stats->inc("vouch_webhooks_total", "source=\"" + source + "\",outcome=\"" + outcome + "\"");
@@ -219,6 +229,12 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std
     return fail(401, "bad_signature", "signature: missing");
   if (!core::lever_signature_valid(sig_token, token, triggered_at, signature))
     return fail(401, "bad_signature", "signature does not match");
+  // A signature never expires, so a captured delivery is only good within this window.
+  const int64_t now = now_ms();
+  if (triggered_at < now - max_delivery_age_ms)
+    return fail(401, "bad_signature", "triggeredAt is more than 14 days old");
+  if (triggered_at > now + max_delivery_skew_ms)
+    return fail(401, "bad_signature", "triggeredAt is more than 5 minutes in the future");
   ctx_.health.webhook(org_id, kind, true, now_ms());
 
   simdjson::dom::object data;
@@ -241,8 +257,10 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std
     return respond(accepted("ignored"));
   }
   std::string_view opp;
-  if (data["opportunityId"].get_string().get(opp) || opp.empty())
-    return fail(400, "bad_request", "data.opportunityId: expected a non-empty string");
+  if (data["opportunityId"].get_string().get(opp))
+    return fail(400, "bad_request", "data.opportunityId: expected a string");
+  if (const char* why = core::external_id_problem(opp))
+    return fail(400, "bad_request", std::string("data.opportunityId: ") + why);
   if (ev.kind == core::event_kind::stage_change) {
     std::string_view to, from;
     if (data["toStageId"].get_string().get(to))
@@ -256,8 +274,11 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std
   in.org = org_id;
   in.opp = std::string(opp);
   in.create_if_missing = true;
-  in.dedupe_key = dedupe_hash("lever|" + org_id + "|" + std::string(event) + "|" + in.opp + "|" +
-                              std::to_string(triggered_at) + "|" + std::string(token));
+  // The delivery's identity is what Lever signs (token, triggeredAt) on this webhook of this
+  // org; its data is remembered by digest, so a replay with other data is refused.
+  in.dedupe_key = dedupe_hash("lever|" + org_id + "|" + (hired_path ? "hired" : "stage_change") +
+                              "|" + std::string(token) + "|" + std::to_string(triggered_at));
+  in.delivery_digest = core::hmac_sha256("vouch-delivery-data", simdjson::minify(data_el));
   deliver(ctx_, std::move(in), std::move(respond), source, false);
 }
 
@@ -288,15 +309,22 @@ void ingress::platform_event(net::http_request&& req, reply_fn respond) {
     return fail(400, "bad_request", "type: expected a string");
   auto org = ctx_.orgs->find(std::string(org_id));
   if (!org) return fail(404, "unknown_org", "no org " + std::string(org_id));
+  // The event's id (its webhook-id) keys its dedupe entry: the same rules as every id.
+  if (const char* why = core::external_id_problem(req.header("webhook-id")))
+    return fail(400, "bad_request", std::string("webhook-id: ") + why);
 
   candidate_input in;
   auto& ev = in.event;
   if (type == "report.completed") {
     std::string_view rid, url;
-    if (obj["opportunity_id"].get_string().get(opp) || opp.empty())
-      return fail(400, "bad_request", "opportunity_id: expected a non-empty string");
+    if (obj["opportunity_id"].get_string().get(opp))
+      return fail(400, "bad_request", "opportunity_id: expected a string");
+    if (const char* why = core::external_id_problem(opp))
+      return fail(400, "bad_request", std::string("opportunity_id: ") + why);
     if (obj["request_id"].get_string().get(rid))
       return fail(400, "bad_request", "request_id: expected a string");
+    if (const char* why = core::external_id_problem(rid))
+      return fail(400, "bad_request", std::string("request_id: ") + why);
     if (obj["report_url"].get_string().get(url))
       return fail(400, "bad_request", "report_url: expected a string");
     ev.kind = core::event_kind::report_completed;
@@ -304,8 +332,10 @@ void ingress::platform_event(net::http_request&& req, reply_fn respond) {
     ev.report_url = std::string(url);
   } else if (type == "hire_status.changed") {
     bool hired = false;
-    if (obj["opportunity_id"].get_string().get(opp) || opp.empty())
-      return fail(400, "bad_request", "opportunity_id: expected a non-empty string");
+    if (obj["opportunity_id"].get_string().get(opp))
+      return fail(400, "bad_request", "opportunity_id: expected a string");
+    if (const char* why = core::external_id_problem(opp))
+      return fail(400, "bad_request", std::string("opportunity_id: ") + why);
     if (obj["hired"].get_bool().get(hired))
       return fail(400, "bad_request", "hired: expected a boolean");
     ev.kind = core::event_kind::hire_status_changed;
@@ -356,8 +386,9 @@ void ingress::prospect_created(const simdjson::dom::object& obj, const actors::o
   core::prospect_record rec;
   rec.org = org.rec.id;
   std::string_view sv;
-  if (p["id"].get_string().get(sv) || sv.empty())
-    return fail("prospect.id: expected a non-empty string");
+  if (p["id"].get_string().get(sv)) return fail("prospect.id: expected a string");
+  if (const char* why = core::external_id_problem(sv))
+    return fail(std::string("prospect.id: ") + why);
   rec.id = std::string(sv);
   if (p["name"].get_string().get(sv)) return fail("prospect.name: expected a string");
   rec.name = std::string(sv);
@@ -379,7 +410,14 @@ void ingress::prospect_created(const simdjson::dom::object& obj, const actors::o
     }
   }
   auto key = dedupe_hash("platform|" + rec.org + "|" + msg_id);
-  if (storage::dedupe_seen(*ctx_.db, key)) return respond(accepted("duplicate"));
+  const auto seen = storage::read_dedupe(*ctx_.db, key);
+  if (seen.status == storage::read_status::found) return respond(accepted("duplicate"));
+  if (seen.status == storage::read_status::failed) {
+    // Fail closed: a duplicate must never be taken for new because a read failed.
+    auto res = error_response(503, "unavailable", "storage is unavailable; retry later");
+    res.headers.push_back({"Retry-After", "5"});
+    return respond(std::move(res));
+  }
   auto plan = actors::intake_prospect(ctx_, org, std::move(rec), key, now_ms());
   auto* stats = &ctx_.stats;
   ctx_.port->submit(
@@ -410,9 +448,17 @@ void ingress::hire_confirmation(net::http_request&& req, reply_fn respond,
     return respond(html(410, problem_page("Link expired",
                                           "This link has expired. Please record the decision "
                                           "in Lever instead.")));
-  auto rec = storage::load_candidate(*ctx_.db, claims.org, claims.opp);
-  if (!rec)
+  auto loaded = storage::read_candidate(*ctx_.db, claims.org, claims.opp);
+  if (loaded.status == storage::read_status::failed) {
+    auto res = html(503, problem_page("Try again later",
+                                      "The answer cannot be recorded right now. Please try "
+                                      "again in a few minutes."));
+    res.headers.push_back({"Retry-After", "30"});
+    return respond(std::move(res));
+  }
+  if (loaded.status == storage::read_status::not_found)
     return respond(html(404, problem_page("Unknown candidate", "This candidate is not known.")));
+  const core::candidate_record* rec = &loaded.rec;
   bool pending = rec->state == core::cand_state::awaiting_owner_response ||
                  rec->state == core::cand_state::awaiting_hire_decision;
   if (req.method == "GET") {

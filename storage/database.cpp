@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -42,6 +43,7 @@ const char* table_name(table t) {
 struct database::impl {
   MDB_env* env = nullptr;
   std::array<MDB_dbi, table_count> dbi{};
+  std::array<std::atomic<bool>, table_count> failing_reads{};  ///< test seam
   ~impl() {
     if (env) mdb_env_close(env);
   }
@@ -89,7 +91,62 @@ commit_error database::commit(const write_set& set, std::string& err) {
   return commit(std::vector<const write_set*>{&set}, err);
 }
 
+namespace {
+
+/// Why LMDB would refuse this set's keys, or "" (checked before any write, so a bad set
+/// never leaves half its writes in a shared transaction).
+std::string invalid_key(MDB_env* env, const write_set& set) {
+  const auto max_key = static_cast<std::size_t>(mdb_env_get_maxkeysize(env));
+  for (const auto& op : set.ops)
+    if (op.key.empty() || op.key.size() > max_key)
+      return std::string("a key of table ") + table_name(op.tbl) + " is " +
+             std::to_string(op.key.size()) + " bytes; LMDB holds 1 to " + std::to_string(max_key);
+  return {};
+}
+
+}  // namespace
+
+/// Applies one set inside `txn`. conflict: a put_new key is taken (nothing of the set was
+/// written); other errors leave the transaction unusable (the caller aborts it).
+commit_error database::apply(void* txn_ptr, const write_set& set, std::string& err) {
+  auto* txn = static_cast<MDB_txn*>(txn_ptr);
+  for (const auto& op : set.ops) {
+    if (op.kind != write_op::put_new) continue;
+    MDB_val k = val(op.key), v{};
+    const int rc = mdb_get(txn, impl_->dbi[static_cast<std::size_t>(op.tbl)], &k, &v);
+    if (rc == 0) {
+      err = std::string("a key of table ") + table_name(op.tbl) + " exists already";
+      return commit_error::conflict;
+    }
+    if (rc != MDB_NOTFOUND) {
+      err = std::string("read ") + table_name(op.tbl) + ": " + mdb_strerror(rc);
+      return commit_error::other;
+    }
+  }
+  for (const auto& op : set.ops) {
+    auto dbi = impl_->dbi[static_cast<std::size_t>(op.tbl)];
+    MDB_val k = val(op.key);
+    int rc = 0;
+    if (op.kind == write_op::del) {
+      rc = mdb_del(txn, dbi, &k, nullptr);
+      if (rc == MDB_NOTFOUND) rc = 0;  // deleting what is gone is fine (idempotent)
+    } else {
+      MDB_val v = val(op.value);
+      rc = mdb_put(txn, dbi, &k, &v, 0);
+    }
+    if (rc != 0) {
+      err = std::string("write to ") + table_name(op.tbl) + ": " + mdb_strerror(rc);
+      return rc == MDB_MAP_FULL ? commit_error::map_full : commit_error::other;
+    }
+  }
+  return commit_error::none;
+}
+
 commit_error database::commit(const std::vector<const write_set*>& sets, std::string& err) {
+  for (const auto* set : sets) {
+    err = invalid_key(impl_->env, *set);
+    if (!err.empty()) return commit_error::invalid;
+  }
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(impl_->env, nullptr, 0, &txn);
   if (rc != 0) {
@@ -97,21 +154,10 @@ commit_error database::commit(const std::vector<const write_set*>& sets, std::st
     return commit_error::other;
   }
   for (const auto* set : sets) {
-    for (const auto& op : set->ops) {
-      auto dbi = impl_->dbi[static_cast<std::size_t>(op.tbl)];
-      MDB_val k = val(op.key);
-      if (op.kind == write_op::put) {
-        MDB_val v = val(op.value);
-        rc = mdb_put(txn, dbi, &k, &v, 0);
-      } else {
-        rc = mdb_del(txn, dbi, &k, nullptr);
-        if (rc == MDB_NOTFOUND) rc = 0;  // deleting what is gone is fine (idempotent)
-      }
-      if (rc != 0) {
-        mdb_txn_abort(txn);
-        err = std::string("write to ") + table_name(op.tbl) + ": " + mdb_strerror(rc);
-        return rc == MDB_MAP_FULL ? commit_error::map_full : commit_error::other;
-      }
+    const auto ec = apply(txn, *set, err);
+    if (ec != commit_error::none) {
+      mdb_txn_abort(txn);
+      return ec;
     }
   }
   rc = mdb_txn_commit(txn);
@@ -122,19 +168,107 @@ commit_error database::commit(const std::vector<const write_set*>& sets, std::st
   return commit_error::none;
 }
 
-std::optional<std::string> database::get(table t, std::string_view key) const {
-  read_txn r(impl_->env);
-  if (!r.txn) return std::nullopt;
+std::vector<set_result> database::commit_each(const std::vector<const write_set*>& sets) {
+  std::vector<set_result> out(sets.size());
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    out[i].err = invalid_key(impl_->env, *sets[i]);
+    if (out[i].err.empty())
+      todo.push_back(i);
+    else
+      out[i].rc = commit_error::invalid;
+  }
+  if (todo.empty()) return out;
+  // One transaction for all: a conflicting set is skipped (nothing of it was written).
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(impl_->env, nullptr, 0, &txn);
+  if (rc != 0) {
+    for (auto i : todo)
+      out[i] = {commit_error::other, std::string("begin write transaction: ") + mdb_strerror(rc)};
+    return out;
+  }
+  bool broken = false;
+  std::string why;
+  for (auto i : todo) {
+    std::string err;
+    const auto ec = apply(txn, *sets[i], err);
+    if (ec == commit_error::conflict) {
+      out[i] = {ec, err};
+    } else if (ec != commit_error::none) {
+      broken = true;
+      why = err;
+      break;
+    }
+  }
+  if (!broken) {
+    rc = mdb_txn_commit(txn);
+    if (rc == 0) return out;
+    broken = true;
+    why = std::string("commit: ") + mdb_strerror(rc);
+  } else {
+    mdb_txn_abort(txn);
+  }
+  // The shared transaction failed: nothing of it was written. Retry each set alone, so the
+  // one that cannot be written fails alone and the others commit.
+  std::vector<std::size_t> again;
+  for (auto i : todo)
+    if (out[i].rc == commit_error::none) again.push_back(i);
+  if (again.size() == 1) {
+    out[again[0]].rc = commit_error::other;
+    std::string err;
+    out[again[0]].rc = commit(*sets[again[0]], err);
+    out[again[0]].err = err.empty() ? why : err;
+    return out;
+  }
+  for (auto i : again) {
+    std::string err;
+    out[i].rc = commit(*sets[i], err);
+    out[i].err = err;
+  }
+  return out;
+}
+
+read_result database::read(table t, std::string_view key) const {
+  read_result out;
+  if (impl_->failing_reads[static_cast<std::size_t>(t)]) {
+    out.status = read_status::failed;
+    out.error = std::string("read ") + table_name(t) + ": injected failure (test seam)";
+    return out;
+  }
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(impl_->env, nullptr, MDB_RDONLY, &txn);
+  if (rc != 0) {
+    out.status = read_status::failed;
+    out.error = std::string("begin read transaction: ") + mdb_strerror(rc);
+    return out;
+  }
   MDB_val k = val(key), v{};
-  if (mdb_get(r.txn, impl_->dbi[static_cast<std::size_t>(t)], &k, &v) != 0) return std::nullopt;
-  return std::string(view(v));
+  rc = mdb_get(txn, impl_->dbi[static_cast<std::size_t>(t)], &k, &v);
+  if (rc == 0) {
+    out.status = read_status::found;
+    out.value = std::string(view(v));
+  } else if (rc == MDB_NOTFOUND) {
+    out.status = read_status::not_found;
+  } else {
+    out.status = read_status::failed;
+    out.error = std::string("read ") + table_name(t) + ": " + mdb_strerror(rc);
+  }
+  mdb_txn_abort(txn);
+  return out;
+}
+
+void database::fail_reads_for_tests(table t, bool on) {
+  impl_->failing_reads[static_cast<std::size_t>(t)] = on;
+}
+
+std::optional<std::string> database::get(table t, std::string_view key) const {
+  auto r = read(t, key);
+  if (r.status != read_status::found) return std::nullopt;
+  return std::move(r.value);
 }
 
 bool database::exists(table t, std::string_view key) const {
-  read_txn r(impl_->env);
-  if (!r.txn) return false;
-  MDB_val k = val(key), v{};
-  return mdb_get(r.txn, impl_->dbi[static_cast<std::size_t>(t)], &k, &v) == 0;
+  return read(t, key).status == read_status::found;
 }
 
 void database::scan(table t, std::string_view prefix, std::string_view start,

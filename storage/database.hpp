@@ -31,7 +31,8 @@ constexpr int table_count = 10;
 const char* table_name(table t);
 
 struct write_op {
-  enum kind_t : uint8_t { put, del } kind = put;
+  /// put_new: insert only; when the key exists the whole set fails with `conflict`.
+  enum kind_t : uint8_t { put, del, put_new } kind = put;
   table tbl = table::meta;
   std::string key, value;
 };
@@ -43,6 +44,12 @@ struct write_set {
     ops.push_back({write_op::put, t, std::move(key), std::move(value)});
   }
   void del(table t, std::string key) { ops.push_back({write_op::del, t, std::move(key), {}}); }
+  /// Claims `key`: the set commits only if no committed set (nor an earlier one in the same
+  /// batch) holds it. Makes a check-then-write race (two deliveries of one event on two
+  /// threads) impossible: the second one's set fails alone with `conflict`.
+  void put_new(table t, std::string key, std::string value) {
+    ops.push_back({write_op::put_new, t, std::move(key), std::move(value)});
+  }
   bool empty() const { return ops.empty(); }
 };
 
@@ -56,7 +63,29 @@ struct env_stats {
   std::vector<table_stats> tables;
 };
 
-enum class commit_error { none, map_full, other };
+enum class commit_error {
+  none,
+  map_full,  ///< the map is full: nothing of the set was written
+  other,     ///< any other LMDB failure
+  conflict,  ///< a put_new key exists already
+  invalid,   ///< a key LMDB cannot hold (empty, or longer than its 511-byte limit)
+};
+
+/// The answer for one write set of a batch.
+struct set_result {
+  commit_error rc = commit_error::none;
+  std::string err;
+};
+
+/// How a read ended: found, not there (MDB_NOTFOUND), or failed (the read itself did not
+/// work). A failed read must never be taken for "not there".
+enum class read_status { found, not_found, failed };
+
+struct read_result {
+  read_status status = read_status::not_found;
+  std::string value;  ///< when found
+  std::string error;  ///< when failed
+};
 
 class database {
  public:
@@ -71,7 +100,20 @@ class database {
   /// is written and `err` says why.
   commit_error commit(const std::vector<const write_set*>& sets, std::string& err);
   commit_error commit(const write_set& set, std::string& err);
+  /// Commits as many of `sets` as can be, in one transaction when all are fine: a set with
+  /// a key LMDB cannot hold or a taken put_new key fails alone, and when the transaction
+  /// itself fails (full map, I/O) each set is retried alone so one bad set never fails
+  /// the others. One result per set, in order.
+  std::vector<set_result> commit_each(const std::vector<const write_set*>& sets);
 
+  /// The record at `key`, telling "not there" from "the read failed".
+  read_result read(table t, std::string_view key) const;
+  /// Test seam: while set, every read of table `t` fails as if LMDB could not begin the
+  /// read transaction. Used by tests to show a failed read is never taken for absent.
+  void fail_reads_for_tests(table t, bool on);
+
+  /// Found or nothing: a failed read gives nothing too. Only for callers to whom "absent"
+  /// and "could not read" mean the same (listings, reports); decisions use read().
   std::optional<std::string> get(table t, std::string_view key) const;
   bool exists(table t, std::string_view key) const;
   /// Calls fn(key, value) in key order for keys that start with `prefix`, beginning at
@@ -84,6 +126,7 @@ class database {
   env_stats stats() const;
 
  private:
+  commit_error apply(void* txn, const write_set& set, std::string& err);
   struct impl;
   explicit database(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;

@@ -84,8 +84,8 @@ void del_timer(write_set& ws, const std::string& org, const std::string& opp,
                const timer_entry& t) {
   ws.del(table::timers, timer_key(t.due, org, opp, t.kind));
 }
-void put_dedupe(write_set& ws, const std::string& key, int64_t now_ms) {
-  ws.put(table::dedupe, key, be64(static_cast<uint64_t>(now_ms)));
+void put_dedupe(write_set& ws, const std::string& key, int64_t now_ms, const std::string& digest) {
+  ws.put_new(table::dedupe, key, be64(static_cast<uint64_t>(now_ms)) + digest);
 }
 void put_org(write_set& ws, const org_record& o) {
   ws.put(table::orgs, o.id, encode(o));
@@ -97,11 +97,30 @@ void del_template(write_set& ws, const std::string& org, const std::string& id) 
   ws.del(table::templates, template_key(org, id));
 }
 
+candidate_read read_candidate(const database& db, std::string_view org, std::string_view opp) {
+  candidate_read out;
+  auto r = db.read(table::candidates, candidate_key(org, opp));
+  out.status = r.status;
+  out.error = std::move(r.error);
+  if (r.status != read_status::found) return out;
+  auto rec = decode_candidate(r.value);
+  if (!rec) {
+    out.status = read_status::failed;
+    out.error = "candidate " + std::string(org) + "/" + std::string(opp) +
+                ": the stored record does not decode (schema version " +
+                (r.value.empty() ? std::string("none") : std::to_string(uint8_t(r.value[0]))) +
+                "; written by a newer vouchd?)";
+    return out;
+  }
+  out.rec = std::move(*rec);
+  return out;
+}
+
 std::optional<candidate_record> load_candidate(const database& db, std::string_view org,
                                                std::string_view opp) {
-  auto v = db.get(table::candidates, candidate_key(org, opp));
-  if (!v) return std::nullopt;
-  return decode_candidate(*v);
+  auto r = read_candidate(db, org, opp);
+  if (r.status != read_status::found) return std::nullopt;
+  return std::move(r.rec);
 }
 
 std::vector<history_entry> load_history(const database& db, std::string_view org,
@@ -184,8 +203,20 @@ std::vector<stored_timer> list_timers(const database& db) {
   return out;
 }
 
-bool dedupe_seen(const database& db, const std::string& key) {
-  return db.exists(table::dedupe, key);
+dedupe_read read_dedupe(const database& db, const std::string& key) {
+  dedupe_read out;
+  auto r = db.read(table::dedupe, key);
+  out.status = r.status;
+  out.error = std::move(r.error);
+  if (r.status != read_status::found) return out;
+  if (r.value.size() < 8) {
+    out.status = read_status::failed;
+    out.error = "dedupe entry of " + std::to_string(r.value.size()) + " bytes does not decode";
+    return out;
+  }
+  out.first_seen = static_cast<int64_t>(from_be64(std::string_view(r.value).substr(0, 8)));
+  out.digest = r.value.substr(8);
+  return out;
 }
 
 uint64_t max_command_id(const database& db) {

@@ -40,13 +40,26 @@ void put_timer(write_set& ws, const std::string& org, const std::string& opp,
                const core::timer_entry& t);
 void del_timer(write_set& ws, const std::string& org, const std::string& opp,
                const core::timer_entry& t);
-void put_dedupe(write_set& ws, const std::string& key, int64_t now_ms);
+/// Claims a delivery key (put_new: a second claim of it fails the set with `conflict`).
+/// `digest` ("" for none) identifies the delivery's data.
+void put_dedupe(write_set& ws, const std::string& key, int64_t now_ms,
+                const std::string& digest = {});
 void put_org(write_set& ws, const core::org_record& o);
 void put_template(write_set& ws, const std::string& org, const core::template_record& t);
 void del_template(write_set& ws, const std::string& org, const std::string& id);
 
 // -- reads --------------------------------------------------------------------------------
 
+/// A candidate as read for a decision: found (decoded), not there, or failed, where failed
+/// also covers a record this binary cannot decode (e.g. written by a newer version); `error`
+/// then names the key. Never "not there" when the read did not work.
+struct candidate_read {
+  read_status status = read_status::not_found;
+  core::candidate_record rec;
+  std::string error;
+};
+candidate_read read_candidate(const database& db, std::string_view org, std::string_view opp);
+/// Found and decoded, or nothing (listings and pages that show what they find).
 std::optional<core::candidate_record> load_candidate(const database& db, std::string_view org,
                                                      std::string_view opp);
 std::vector<core::history_entry> load_history(const database& db, std::string_view org,
@@ -61,7 +74,14 @@ std::optional<core::command> load_command(const database& db, uint64_t id);
 /// Every outbox entry (pending and dead), in id order.
 std::vector<core::command> list_commands(const database& db);
 std::vector<stored_timer> list_timers(const database& db);
-bool dedupe_seen(const database& db, const std::string& key);
+/// A delivery key: found (with when and the data digest), not there, or failed.
+struct dedupe_read {
+  read_status status = read_status::not_found;
+  int64_t first_seen = 0;
+  std::string digest;  ///< "" when the entry holds none (internal events, older entries)
+  std::string error;
+};
+dedupe_read read_dedupe(const database& db, const std::string& key);
 /// Highest command id in the outbox or remembered in meta (ids are never reused).
 uint64_t max_command_id(const database& db);
 

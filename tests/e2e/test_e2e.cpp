@@ -815,8 +815,10 @@ BOOST_AUTO_TEST_CASE(dedupe_keys_older_than_30_days_are_pruned_and_newer_ones_ke
   std::string err;
   auto db = vouch::storage::database::open(store, 64ull << 20, err);
   BOOST_REQUIRE(db);
-  BOOST_TEST(!vouch::storage::dedupe_seen(*db, "old-delivery-0"));
-  BOOST_TEST(vouch::storage::dedupe_seen(*db, "recent-delivery"));
+  BOOST_TEST((vouch::storage::read_dedupe(*db, "old-delivery-0").status ==
+              vouch::storage::read_status::not_found));
+  BOOST_TEST((vouch::storage::read_dedupe(*db, "recent-delivery").status ==
+              vouch::storage::read_status::found));
   db.reset();
   e.daemon->start();
   // The delivery from before is still recognised.

@@ -62,7 +62,7 @@ BOOST_FIXTURE_TEST_CASE(a_prospect_is_stored_even_when_automatic_export_is_off, 
   auto plan = intake(prospect("p-1", {"ada@example.com"}), "k1");
   BOOST_TEST(plan.commands.empty());
   BOOST_TEST(is(status("p-1"), core::prospect_status::stored));
-  BOOST_TEST(storage::dedupe_seen(*ctx.db, "k1"));
+  BOOST_TEST((storage::read_dedupe(*ctx.db, "k1").status == storage::read_status::found));
 }
 
 BOOST_FIXTURE_TEST_CASE(automatic_export_queues_one_command_for_a_new_prospect_only, fixture) {

@@ -7,6 +7,7 @@
 #include "actors/candidate_shell.hpp"
 #include "core/bytes.hpp"
 #include "core/encoding.hpp"
+#include "core/ids.hpp"
 #include "core/record_codec.hpp"
 #include "storage/database.hpp"
 #include "storage/repository.hpp"
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -273,6 +275,10 @@ struct temp_dir {
 
 constexpr uint64_t roomy = 64ull << 20;
 
+bool seen(const database& db, const std::string& key) {
+  return read_dedupe(db, key).status == read_status::found;
+}
+
 struct db_fixture {
   temp_dir dir;
   std::unique_ptr<database> db;
@@ -470,8 +476,8 @@ BOOST_AUTO_TEST_CASE(data_committed_before_close_is_there_after_reopening) {
   auto o = load_org(*f.db, "acme");
   BOOST_REQUIRE(o.has_value());
   expect_same(*o, sample_org());
-  BOOST_TEST(dedupe_seen(*f.db, "delivery-1"));
-  BOOST_TEST(!dedupe_seen(*f.db, "delivery-2"));
+  BOOST_TEST(seen(*f.db, "delivery-1"));
+  BOOST_TEST(!seen(*f.db, "delivery-2"));
 }
 
 BOOST_AUTO_TEST_CASE(scan_stays_inside_its_prefix_and_starts_where_asked) {
@@ -800,7 +806,7 @@ BOOST_FIXTURE_TEST_CASE(prepare_commit_puts_record_history_commands_timer_and_de
   BOOST_REQUIRE(prepared.new_timers.size() == 1u);
   BOOST_TEST((prepared.new_timers[0].timer == expiry));
 
-  BOOST_TEST(dedupe_seen(db, in.dedupe_key));
+  BOOST_TEST(seen(db, in.dedupe_key));
 
   auto rec = load_candidate(db, "acme", "opp-1");
   BOOST_REQUIRE(rec.has_value());
@@ -892,6 +898,169 @@ BOOST_FIXTURE_TEST_CASE(a_fired_timer_leaves_the_timers_table_with_its_transitio
   BOOST_TEST(std::count_if(cmds.begin(), cmds.end(), [](const command& c) {
                return c.kind == command_kind::platform_expire;
              }) == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ===========================================================================================
+
+BOOST_AUTO_TEST_SUITE(hostile_input_and_storage_faults)
+
+write_set one_put(table t, std::string key, std::string value = "v") {
+  write_set ws;
+  ws.put(t, std::move(key), std::move(value));
+  return ws;
+}
+
+BOOST_AUTO_TEST_CASE(a_poisoned_set_fails_alone_and_the_rest_of_its_batch_commits) {
+  db_fixture f;
+  // A history key past LMDB's 511 bytes (the 498-character opportunityId of the trial), an
+  // empty key, and good sets around them, in one batch.
+  std::vector<write_set> sets;
+  sets.push_back(one_put(table::candidates, candidate_key("acme", "good-1")));
+  sets.push_back(one_put(table::history, "acme\0" + std::string(600, 'x') + "\0seq"));
+  sets.push_back(one_put(table::candidates, candidate_key("acme", "good-2")));
+  sets.push_back(one_put(table::prospects, ""));
+  sets.push_back(one_put(table::candidates, candidate_key("acme", "good-3")));
+  std::vector<const write_set*> ptrs;
+  for (auto& w : sets) ptrs.push_back(&w);
+  auto r = f.db->commit_each(ptrs);
+  BOOST_REQUIRE_EQUAL(r.size(), 5u);
+  BOOST_TEST((r[0].rc == commit_error::none));
+  BOOST_TEST((r[1].rc == commit_error::invalid));
+  BOOST_TEST(r[1].err.find("history") != std::string::npos);
+  BOOST_TEST((r[2].rc == commit_error::none));
+  BOOST_TEST((r[3].rc == commit_error::invalid));
+  BOOST_TEST((r[4].rc == commit_error::none));
+  for (const char* k : {"good-1", "good-2", "good-3"})
+    BOOST_TEST(f.db->exists(table::candidates, candidate_key("acme", k)));
+}
+
+BOOST_AUTO_TEST_CASE(a_set_that_overflows_the_map_fails_alone_and_small_ones_still_commit) {
+  db_fixture f(256 * 1024);
+  std::vector<write_set> sets;
+  sets.push_back(one_put(table::meta, "small-1", "a"));
+  sets.push_back(one_put(table::meta, "huge", std::string(1 << 20, 'h')));  // > the whole map
+  sets.push_back(one_put(table::meta, "small-2", "b"));
+  std::vector<const write_set*> ptrs;
+  for (auto& w : sets) ptrs.push_back(&w);
+  auto r = f.db->commit_each(ptrs);
+  BOOST_TEST((r[0].rc == commit_error::none));
+  BOOST_TEST((r[1].rc == commit_error::map_full));
+  BOOST_TEST((r[2].rc == commit_error::none));
+  BOOST_TEST(f.db->get(table::meta, "small-1").value_or("") == "a");
+  BOOST_TEST(f.db->get(table::meta, "small-2").value_or("") == "b");
+  BOOST_TEST(!f.db->exists(table::meta, "huge"));
+}
+
+BOOST_AUTO_TEST_CASE(a_delivery_key_is_claimed_once_even_within_one_batch) {
+  db_fixture f;
+  write_set first;
+  put_dedupe(first, "delivery-7", 1000, "digest-a");
+  first.put(table::candidates, candidate_key("acme", "opp-1"), "rec-1");
+  f.commit(first);
+  // A second claim in a later batch, and two claims inside one batch: only the first of
+  // each wins, and nothing of a losing set is written.
+  write_set again, twin_a, twin_b, other;
+  put_dedupe(again, "delivery-7", 2000, "digest-b");
+  again.put(table::candidates, candidate_key("acme", "opp-2"), "must-not-appear");
+  put_dedupe(twin_a, "delivery-8", 3000);
+  twin_a.put(table::candidates, candidate_key("acme", "opp-3"), "rec-3");
+  put_dedupe(twin_b, "delivery-8", 3001);
+  twin_b.put(table::candidates, candidate_key("acme", "opp-4"), "must-not-appear");
+  other.put(table::candidates, candidate_key("acme", "opp-5"), "rec-5");
+  auto r = f.db->commit_each({&again, &twin_a, &twin_b, &other});
+  BOOST_TEST((r[0].rc == commit_error::conflict));
+  BOOST_TEST((r[1].rc == commit_error::none));
+  BOOST_TEST((r[2].rc == commit_error::conflict));
+  BOOST_TEST((r[3].rc == commit_error::none));
+  BOOST_TEST(!f.db->exists(table::candidates, candidate_key("acme", "opp-2")));
+  BOOST_TEST(!f.db->exists(table::candidates, candidate_key("acme", "opp-4")));
+  BOOST_TEST(f.db->exists(table::candidates, candidate_key("acme", "opp-5")));
+  const auto d = read_dedupe(*f.db, "delivery-7");
+  BOOST_TEST(d.first_seen == 1000);
+  BOOST_TEST(d.digest == "digest-a");  // the first claim's data, never overwritten
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_read_is_never_taken_for_absent_and_a_newer_record_is_unreadable) {
+  db_fixture f;
+  auto c = sample_candidate();
+  write_set ws;
+  put_candidate(ws, c);
+  f.commit(ws);
+  BOOST_TEST((read_candidate(*f.db, c.org, c.opp).status == read_status::found));
+  BOOST_TEST((read_candidate(*f.db, c.org, "nobody").status == read_status::not_found));
+  f.db->fail_reads_for_tests(table::candidates, true);
+  const auto failed = read_candidate(*f.db, c.org, c.opp);
+  BOOST_TEST((failed.status == read_status::failed));
+  BOOST_TEST(!failed.error.empty());
+  BOOST_TEST(!load_candidate(*f.db, c.org, c.opp).has_value());
+  f.db->fail_reads_for_tests(table::candidates, false);
+  f.db->fail_reads_for_tests(table::dedupe, true);
+  BOOST_TEST((read_dedupe(*f.db, "any").status == read_status::failed));
+  f.db->fail_reads_for_tests(table::dedupe, false);
+
+  // A record written by a newer vouchd (schema version 200): failed, naming the key; the
+  // bytes stay as they were.
+  std::string newer = encode(c);
+  newer[0] = char(200);
+  write_set w2;
+  w2.put(table::candidates, candidate_key("acme", "opp-future"), newer);
+  f.commit(w2);
+  const auto r = read_candidate(*f.db, "acme", "opp-future");
+  BOOST_TEST((r.status == read_status::failed));
+  BOOST_TEST(r.error.find("acme/opp-future") != std::string::npos);
+  BOOST_TEST(r.error.find("200") != std::string::npos);
+  BOOST_TEST(f.db->get(table::candidates, candidate_key("acme", "opp-future")).value_or("") ==
+             newer);
+}
+
+BOOST_AUTO_TEST_CASE(every_key_holds_maximum_length_and_hostile_ids_without_colliding) {
+  db_fixture f;
+  const std::string org(64, 'o');
+  // Longest allowed ids and ids with every kind of byte the edge lets through.
+  const std::vector<std::string> ids = {
+      std::string(128, 'i'),          "a/b",    "a%00b",  "Ünïcödé ✓",
+      std::string(127, 'x') + "\xff", "victim", "victimx"};
+  for (const auto& id : ids) BOOST_REQUIRE(valid_external_id(id));
+  for (const auto& id : ids) {
+    write_set ws;
+    candidate_record c;
+    c.org = org;
+    c.opp = id;
+    c.timers = {{timer_kind::followup, 1764000000000}};
+    put_candidate(ws, c);
+    history_entry h;
+    h.seq = std::numeric_limits<uint64_t>::max();
+    h.event = "e";
+    put_history(ws, org, id, h);
+    put_timer(ws, org, id, c.timers[0]);
+    prospect_record p;
+    p.org = org;
+    p.id = id;
+    put_prospect(ws, p);
+    template_record t;
+    t.id = id;
+    put_template(ws, org, t);
+    put_dedupe(ws, "k-" + id, 1);
+    std::vector<const write_set*> one{&ws};
+    auto r = f.db->commit_each(one);
+    BOOST_TEST_INFO("id of " << id.size() << " bytes");
+    BOOST_TEST((r[0].rc == commit_error::none), r[0].err);
+  }
+  // Each id reads back its own records, and "victim" does not see "victimx"'s history.
+  for (const auto& id : ids) {
+    BOOST_TEST((read_candidate(*f.db, org, id).status == read_status::found));
+    BOOST_TEST(load_history(*f.db, org, id).size() == 1u);
+    BOOST_TEST(load_prospect(*f.db, org, id).has_value());
+  }
+  std::size_t parsed = 0;
+  for (const auto& t : list_timers(*f.db)) {
+    BOOST_TEST(t.org == org);
+    BOOST_TEST((std::find(ids.begin(), ids.end(), t.opp) != ids.end()));
+    ++parsed;
+  }
+  BOOST_TEST(parsed == ids.size());  // no timer key failed to parse back
 }
 
 BOOST_AUTO_TEST_SUITE_END()
