@@ -206,6 +206,10 @@ struct dispatcher_state {
   std::map<uint64_t, std::string> in_flight_key;       ///< command id -> its Lever API key
   std::map<std::string, core::export_record> exports;  ///< progress of jobs seen since start
   outbox_queue queue;                                  ///< waiting and in flight, by id
+  /// Results handed to their candidate and not committed yet, by command id, with how often
+  /// their commit failed. Until the candidate commits one, it is handed over again: the
+  /// command stays pending in LMDB, and its result is never dropped on the floor.
+  std::map<uint64_t, std::pair<candidate_input, int>> unsettled;
   std::map<pool_kind, pool> pools;
   std::map<caf::actor_addr, pool_kind> worker_pool;
   std::map<std::string, core::breaker> breakers;   ///< by target name (see target_name)
@@ -257,6 +261,17 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
     auto it = names.find(key);
     if (it == names.end()) it = names.emplace(key, lever_target_name(key)).first;
     return it->second;
+  };
+  // Hands a command's result to its candidate; the answer comes back as settled_atom.
+  auto hand_over = [=](uint64_t id) {
+    auto it = self->state.unsettled.find(id);
+    if (it == self->state.unsettled.end()) return;
+    candidate_input in = it->second.first;
+    auto me = caf::actor_cast<caf::actor>(self);
+    in.done = [me, id](delivery_outcome o) {
+      caf::anon_send(me, settled_atom::value, id, o == delivery_outcome::unavailable);
+    };
+    self->send(self->state.router, route_atom::value, std::move(in));
   };
   auto publish_breaker = [=](const std::string& name, const core::breaker& b) {
     const std::string label = "target=\"" + name + "\"";
@@ -315,7 +330,8 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
                      std::string("kind=\"") + core::to_string(c.kind) + "\"");
       return outbox_queue::verdict::send;
     });
-    ctx->stats.set("vouch_commands_pending", "", static_cast<double>(st.queue.waiting()));
+    ctx->stats.set("vouch_commands_pending", "",
+                   static_cast<double>(st.queue.waiting() + st.unsettled.size()));
     ctx->stats.set("vouch_commands_in_flight", "", static_cast<double>(st.queue.in_flight()));
   };
 
@@ -457,8 +473,18 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
           // Not a candidate's command: the prospect and its export job record the end.
           storage::write_set ws;
           finish_export(*ctx, st.exports, cmd, out.ok ? &out : nullptr, out.error, ws);
+          // If the result cannot be committed the command is still pending in LMDB: queue it
+          // again (its Lever search finds what the first run created; nothing is doubled).
+          auto me = caf::actor_cast<caf::actor>(self);
           self->send(store, commit_cb_atom::value, std::move(ws),
-                     commit_done([](bool, const std::string&) {}));
+                     commit_done([me, cmd](bool ok, const std::string& err) mutable {
+                       if (ok) return;
+                       spdlog::error("msg=result_commit_failed command={} kind={} error={:?}",
+                                     cmd.id, core::to_string(cmd.kind), err);
+                       cmd.next_at = now_ms() + 5000;
+                       cmd.status = core::command_status::pending;
+                       caf::anon_send(me, enqueue_atom::value, command_list{cmd});
+                     }));
         } else {
           candidate_input in;
           in.org = cmd.org;
@@ -480,11 +506,32 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
             in.event.permanent = core::classify_http(out.status) == core::failure_kind::permanent;
             in.dead_command = cmd;
           }
-          self->send(st.router, route_atom::value, std::move(in));
+          const auto id = cmd.id;
+          st.unsettled[id] = {std::move(in), 0};
+          hand_over(id);
         }
         pump();
         arm();
       },
+      [=](settled_atom, uint64_t id, bool failed) {
+        auto it = self->state.unsettled.find(id);
+        if (it == self->state.unsettled.end()) return;
+        if (!failed) {
+          self->state.unsettled.erase(it);
+          return;
+        }
+        // The candidate could not commit the result (storage full or failing): hand it over
+        // again after a backoff; the command is still pending in LMDB if we stop meanwhile.
+        const int tries = ++it->second.second;
+        const auto& rc = retry_config_of(ctx->cfg, core::target_of(it->second.first.event.command));
+        std::uniform_real_distribution<double> jitter(0.0, 1.0);
+        const auto delay = core::backoff_delay(policy_of(rc), tries, jitter(self->state.rng));
+        spdlog::error("msg=result_commit_failed command={} org={} opp={} tries={} retry_in_ms={}",
+                      id, it->second.first.org, it->second.first.opp, tries, delay.count());
+        ctx->stats.inc("vouch_result_commit_retries_total");
+        self->delayed_send(self, delay, redeliver_atom::value, id);
+      },
+      [=](redeliver_atom, uint64_t id) { hand_over(id); },
       [=](breakers_atom) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& [name, b] : self->state.breakers) {

@@ -32,6 +32,8 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;  // dispatcher: export id
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using breakers_atom = caf::atom_constant<caf::atom("breakers")>;  // dispatcher: -> JSON text
+using settled_atom = caf::atom_constant<caf::atom("settled")>;    // dispatcher: id, failed
+using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;  // dispatcher: id
 
 /// The outcome of one store commit, delivered to request() callers.
 struct commit_result {

@@ -54,6 +54,40 @@ int check(const config::config& cfg) {
   return problems == 0 ? 0 : 1;
 }
 
+/// VOUCHD_TEST_FAULTS, for end-to-end tests of storage faults against a real process:
+/// "fail_reads:TABLE" and "fail_deletes:TABLE:N", comma-separated. Never set in production;
+/// vouchd says loudly at start when it is.
+bool apply_test_faults(storage::database& db, const char* spec, std::string& err) {
+  std::string_view rest(spec);
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    std::vector<std::string_view> parts;
+    for (std::size_t at = 0;;) {
+      const auto colon = item.find(':', at);
+      parts.push_back(item.substr(at, colon == std::string_view::npos ? colon : colon - at));
+      if (colon == std::string_view::npos) break;
+      at = colon + 1;
+    }
+    storage::table t{};
+    if (parts.size() < 2 || !storage::parse_table(parts[1], t)) {
+      err = "VOUCHD_TEST_FAULTS: cannot read \"" + std::string(item) + "\"";
+      return false;
+    }
+    if (parts[0] == "fail_reads" && parts.size() == 2) {
+      db.fail_reads_for_tests(t, true);
+    } else if (parts[0] == "fail_deletes" && parts.size() == 3) {
+      db.fail_deletes_for_tests(t, std::atoi(std::string(parts[2]).c_str()));
+    } else {
+      err = "VOUCHD_TEST_FAULTS: cannot read \"" + std::string(item) + "\"";
+      return false;
+    }
+    spdlog::warn("msg=test_fault_active fault={:?}", std::string(item));
+  }
+  return true;
+}
+
 bool split_listen(const std::string& addr, net::server_options& o) {
   return core::parse_host_port(addr, o.host, o.port);
 }
@@ -106,6 +140,12 @@ int main(int argc, char** argv) {
   if (!ctx.db) {
     spdlog::error("storage: {}", err);
     return 1;
+  }
+  if (const char* faults = std::getenv("VOUCHD_TEST_FAULTS")) {
+    if (!apply_test_faults(*ctx.db, faults, err)) {
+      spdlog::error("msg=bad_test_faults error={:?}", err);
+      return 1;
+    }
   }
   ctx.master_key = engine::load_master_key(cfg.security.master_key, cfg.storage.path, true, err);
   if (ctx.master_key.empty()) {

@@ -40,10 +40,20 @@ const char* table_name(table t) {
   return names.at(static_cast<std::size_t>(t));
 }
 
+bool parse_table(std::string_view name, table& out) {
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (name == names[i]) {
+      out = static_cast<table>(i);
+      return true;
+    }
+  return false;
+}
+
 struct database::impl {
   MDB_env* env = nullptr;
   std::array<MDB_dbi, table_count> dbi{};
-  std::array<std::atomic<bool>, table_count> failing_reads{};  ///< test seam
+  std::array<std::atomic<bool>, table_count> failing_reads{};   ///< test seam
+  std::array<std::atomic<int>, table_count> failing_commits{};  ///< test seam
   ~impl() {
     if (env) mdb_env_close(env);
   }
@@ -173,10 +183,15 @@ std::vector<set_result> database::commit_each(const std::vector<const write_set*
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < sets.size(); ++i) {
     out[i].err = invalid_key(impl_->env, *sets[i]);
-    if (out[i].err.empty())
-      todo.push_back(i);
-    else
+    if (!out[i].err.empty()) {
       out[i].rc = commit_error::invalid;
+      continue;
+    }
+    if (injected_failure(*sets[i])) {
+      out[i] = {commit_error::other, "injected commit failure (test seam)"};
+      continue;
+    }
+    todo.push_back(i);
   }
   if (todo.empty()) return out;
   // One transaction for all: a conflicting set is skipped (nothing of it was written).
@@ -228,6 +243,17 @@ std::vector<set_result> database::commit_each(const std::vector<const write_set*
   return out;
 }
 
+bool database::injected_failure(const write_set& set) {
+  for (const auto& op : set.ops) {
+    if (op.kind != write_op::del) continue;
+    auto& left = impl_->failing_commits[static_cast<std::size_t>(op.tbl)];
+    int n = left.load();
+    while (n > 0)
+      if (left.compare_exchange_weak(n, n - 1)) return true;
+  }
+  return false;
+}
+
 read_result database::read(table t, std::string_view key) const {
   read_result out;
   if (impl_->failing_reads[static_cast<std::size_t>(t)]) {
@@ -255,6 +281,10 @@ read_result database::read(table t, std::string_view key) const {
   }
   mdb_txn_abort(txn);
   return out;
+}
+
+void database::fail_deletes_for_tests(table t, int n) {
+  impl_->failing_commits[static_cast<std::size_t>(t)] = n;
 }
 
 void database::fail_reads_for_tests(table t, bool on) {

@@ -29,6 +29,8 @@ enum class table : uint8_t {
 };
 constexpr int table_count = 10;
 const char* table_name(table t);
+/// The table named `name` (as table_name spells it); false when none is.
+bool parse_table(std::string_view name, table& out);
 
 struct write_op {
   /// put_new: insert only; when the key exists the whole set fails with `conflict`.
@@ -111,6 +113,10 @@ class database {
   /// Test seam: while set, every read of table `t` fails as if LMDB could not begin the
   /// read transaction. Used by tests to show a failed read is never taken for absent.
   void fail_reads_for_tests(table t, bool on);
+  /// Test seam: the next `n` write sets (in commit_each) that delete from table `t` fail with
+  /// `other`, as a full disk or an I/O error would fail them. (Deleting an outbox row is
+  /// what the commit of a command's result does.)
+  void fail_deletes_for_tests(table t, int n);
 
   /// Found or nothing: a failed read gives nothing too. Only for callers to whom "absent"
   /// and "could not read" mean the same (listings, reports); decisions use read().
@@ -127,6 +133,7 @@ class database {
 
  private:
   commit_error apply(void* txn, const write_set& set, std::string& err);
+  bool injected_failure(const write_set& set);
   struct impl;
   explicit database(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
