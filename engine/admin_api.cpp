@@ -146,6 +146,16 @@ class object_reader {
   std::string path_;
 };
 
+/// Actions without parameters take no body or `{}`; anything else (`{`, `[[[`, fields) is a
+/// mistake the caller should hear about rather than have ignored.
+void parse_empty_body(const std::string& body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return;
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) bad("body", "not valid JSON");
+  if (!j.is_object()) bad("body", "expected {} or no body");
+  if (!j.empty()) bad(j.begin().key(), "unknown field; this action takes no parameters");
+}
+
 json parse_body_object(const std::string& body) {
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded()) bad("body", "not valid JSON");
@@ -154,6 +164,23 @@ json parse_body_object(const std::string& body) {
 }
 
 // -- templates ---------------------------------------------------------------------------
+
+/// More referees than this in one entry is a typo (4e9 was accepted once), not a request.
+constexpr int64_t max_references_per_entry = 20;
+
+/// One address: local@domain, no whitespace or control characters, at most 254 bytes.
+bool plausible_email(const std::string& e) {
+  if (e.size() > 254) return false;
+  const auto at = e.find('@');
+  if (at == 0 || at == std::string::npos || at + 1 >= e.size() ||
+      e.find('@', at + 1) != std::string::npos)
+    return false;
+  for (char ch : e) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',') return false;
+  }
+  return true;
+}
 
 /// Validates a template body (CONTRACT §7) and returns it normalised: every field present,
 /// defaults filled in, no unknown fields. "id" is left out; the caller adds the stored one.
@@ -173,28 +200,42 @@ json normalise_template(const json& body, const std::string& expected_id) {
               {"is_default", t.boolean("is_default", false)},
               {"description", t.str("description")}};
 
+  // The request is what the platform sends to referees: without it (or without anyone to
+  // ask) a reference request cannot be made, so the template is refused here, not later.
   json request = {{"position", ""}, {"survey_id", ""}, {"references", json::array()}};
-  if (const json* r = t.find("request")) {
-    object_reader rq(*r, "request", {"position", "survey_id", "references"});
-    request["position"] = rq.str("position");
-    request["survey_id"] = rq.str("survey_id");
-    if (const json* refs = rq.find("references")) {
-      if (!refs->is_array()) bad("request.references", "expected an array");
-      for (std::size_t i = 0; i < refs->size(); ++i) {
-        object_reader ref((*refs)[i], "request.references[" + std::to_string(i) + "]",
-                          {"relationship", "count", "note"});
-        request["references"].push_back({{"relationship", ref.nonempty_str("relationship")},
-                                         {"count", ref.integer("count", 1, 1)},
-                                         {"note", ref.str("note")}});
-      }
-    }
+  const json* r = t.find("request");
+  if (!r) bad("request", "required: {\"position\", \"survey_id\", \"references\": [...]}");
+  object_reader rq(*r, "request", {"position", "survey_id", "references"});
+  request["position"] = rq.str("position");
+  request["survey_id"] = rq.str("survey_id");
+  const json* refs = rq.find("references");
+  if (!refs || !refs->is_array() || refs->empty())
+    bad("request.references", "expected a non-empty array of {relationship, count, note}");
+  for (std::size_t i = 0; i < refs->size(); ++i) {
+    const std::string where = "request.references[" + std::to_string(i) + "]";
+    object_reader ref((*refs)[i], where, {"relationship", "count", "note"});
+    const auto count = ref.integer("count", 1, 1);
+    if (count > max_references_per_entry)
+      bad(where + ".count",
+          "expected an integer from 1 to " + std::to_string(max_references_per_entry));
+    request["references"].push_back({{"relationship", ref.nonempty_str("relationship")},
+                                     {"count", count},
+                                     {"note", ref.str("note")}});
   }
   out["request"] = std::move(request);
 
   json manager = {{"name", ""}, {"email", ""}};
   if (const json* m = t.find("hiring_manager")) {
     object_reader hm(*m, "hiring_manager", {"name", "email"});
-    manager = {{"name", hm.str("name")}, {"email", hm.str("email")}};
+    const std::string email = hm.str("email");
+    // It goes into mail headers: one line, one address.
+    if (!email.empty() && !plausible_email(email))
+      bad("hiring_manager.email",
+          "expected one email address (name@domain), without spaces "
+          "or line breaks");
+    if (hm.str("name").find_first_of("\r\n") != std::string::npos)
+      bad("hiring_manager.name", "expected one line");
+    manager = {{"name", hm.str("name")}, {"email", email}};
   }
   out["hiring_manager"] = std::move(manager);
 
@@ -672,7 +713,9 @@ void admin_api::impl::route(call& c, answer& a) {
     }
     if (n == 5 && is(2, "candidates") && (is(4, "resend") || is(4, "retry"))) {
       a.route = "candidate_" + s[4];
-      if (method_is(c, {"POST"}, a)) candidate_action(org, s[3], s[4] == "resend", a);
+      if (!method_is(c, {"POST"}, a)) return;
+      parse_empty_body(c.body);
+      candidate_action(org, s[3], s[4] == "resend", a);
       return;
     }
     if (n == 3 && is(2, "health")) {
@@ -683,7 +726,9 @@ void admin_api::impl::route(call& c, answer& a) {
     if (n == 3 && is(2, "exports")) {
       a.route = "exports";
       if (!method_is(c, {"GET", "POST"}, a)) return;
-      return c.method == "GET" ? list_exports(org, c, a) : start_export(org, a);
+      if (c.method == "GET") return list_exports(org, c, a);
+      parse_empty_body(c.body);
+      return start_export(org, a);
     }
   }
   if (n == 2 && is(0, "exports")) {

@@ -150,12 +150,13 @@ void ingress::handle(net::http_request&& req, net::responder respond) {
     respond(std::move(res));
   };
 
-  if (req.method == "GET" && req.path == "/healthz") {
+  const bool get_or_head = req.method == "GET" || req.method == "HEAD";
+  if (get_or_head && req.path == "/healthz") {
     route = "healthz";
     if (ctx_.draining) return reply(json_response(503, {{"ok", false}, {"draining", true}}));
     return reply(json_response(200, {{"ok", true}}));
   }
-  if (req.method == "GET" && req.path == "/readyz") {
+  if (get_or_head && req.path == "/readyz") {
     route = "readyz";
     if (!ctx_.ready || ctx_.draining) return reply(json_response(503, {{"ready", false}}));
     return reply(json_response(200, {{"ready", true}}));

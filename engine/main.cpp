@@ -1,6 +1,11 @@
 // vouchd: the daemon. Reads the config, opens storage, starts the actors and the two
 // listeners, and drains cleanly on SIGTERM/SIGINT (CONTRACT §2).
 #include <signal.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <spdlog/cfg/env.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -42,6 +47,17 @@ int check(const config::config& cfg) {
     std::cerr << "[storage] path: " << dir << " exists and is not a directory\n";
     ++problems;
   } else if (std::filesystem::exists(dir, ec)) {
+    // vouchd writes here on every event: a directory it cannot write (permissions, or a
+    // read-only mount) would start and then answer 503 to everything.
+    struct statvfs fs {};
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+      std::cerr << "[storage] path: " << dir << " is not writable by this user ("
+                << std::strerror(errno) << ")\n";
+      ++problems;
+    } else if (::statvfs(dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY)) {
+      std::cerr << "[storage] path: " << dir << " is on a read-only file system\n";
+      ++problems;
+    }
     engine::load_master_key(cfg.security.master_key, dir, false, err);
     if (!err.empty()) {
       std::cerr << err << "\n";
@@ -169,7 +185,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   pub_opts.threads = 2;
-  admin_opts.threads = 1;
+  // Two: a slow admin call (a long listing) never holds up the others or /metrics.
+  admin_opts.threads = 2;
   admin_opts.body_limit = 1024 * 1024;
   net::http_server pub(pub_opts, [&](net::http_request&& r, net::responder d) {
     ingress.handle(std::move(r), std::move(d));

@@ -135,6 +135,25 @@ class session : public std::enable_shared_from_this<session> {
     // is read, which is what lets us answer 413 at once.
     if (ec) return on_read_error(ec);
     if (parser_->is_done()) return dispatch_request();
+    // A client that waits for "100 Continue" before sending its body (curl does for bodies
+    // over 1 KiB) would otherwise stall for a second or give up.
+    const auto& head = parser_->get();
+    if (head.version() >= 11 && beast::iequals(head[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                     head.version());
+      stream_.expires_after(kWriteTimeout);
+      http::async_write(stream_, *cont,
+                        [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
+                          if (ec) return self->close();
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    stream_.expires_after(kReadTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        if (ec) return self->on_read_error(ec);

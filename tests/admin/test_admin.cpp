@@ -161,6 +161,23 @@ struct admin_fixture {
     return a;
   }
   answer get(const std::string& target) { return call("GET", target); }
+  /// A request with exactly these body bytes.
+  answer raw(const std::string& method, const std::string& target, const std::string& body) {
+    net::client_request req;
+    req.method = method;
+    req.url = "http://127.0.0.1:" + std::to_string(server->port()) + target;
+    req.headers.emplace_back("Authorization", "Bearer " + token);
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = body;
+    auto f = http.perform(std::move(req));
+    if (f.wait_for(10s) != std::future_status::ready) BOOST_FAIL("no answer within 10 s");
+    auto res = f.get();
+    answer a;
+    a.status = res.status;
+    a.text = res.body;
+    a.body = json::parse(res.body, nullptr, false);
+    return a;
+  }
 
   void commit(const storage::write_set& ws) {
     std::string err;
@@ -516,11 +533,15 @@ BOOST_AUTO_TEST_CASE(an_invalid_template_is_400_naming_the_dotted_field) {
   BOOST_TEST(names(raw, "body"));
   BOOST_TEST(f.get(path).body["items"].empty());
 
-  // Omitted optional parts take defaults.
-  auto minimal = f.call("POST", path, {{"name", "Minimal"}});
+  // Omitted optional parts take defaults; the request (whom to ask) is not optional.
+  BOOST_TEST(names(f.call("POST", path, {{"name", "Minimal"}}), "request"));
+  auto minimal =
+      f.call("POST", path,
+             {{"name", "Minimal"}, {"request", {{"references", {{{"relationship", "manager"}}}}}}});
   BOOST_TEST(minimal.status == 201);
   BOOST_TEST(minimal.body["priority"] == 0);
-  BOOST_TEST(minimal.body["request"]["references"].empty());
+  BOOST_TEST(minimal.body["request"]["references"][0]["count"] == 1);
+  BOOST_TEST(minimal.body["hiring_manager"]["email"] == "");
 }
 
 // -- template match ------------------------------------------------------------------------------
@@ -927,4 +948,50 @@ BOOST_AUTO_TEST_CASE(breakers_name_the_orgs_of_each_lever_key_and_feed_the_orgs_
   BOOST_TEST(h.body["breaker"] == "open");
   BOOST_TEST(h.body["lever"].contains("status"));
   BOOST_TEST(f.call("POST", "/admin/v1/breakers", json::object()).status == 405);
+}
+
+BOOST_AUTO_TEST_CASE(a_template_without_anyone_to_ask_or_with_a_header_breaking_email_is_400) {
+  admin_fixture f;
+  f.call("PUT", "/admin/v1/orgs/acme", {{"name", "Acme"}});
+  const std::string path = "/admin/v1/orgs/acme/templates";
+  auto t = a_template("T", "t");
+  t.erase("request");
+  BOOST_TEST(names(f.call("POST", path, t), "request"));
+  t = a_template("T", "t");
+  t["request"]["references"] = json::array();
+  BOOST_TEST(names(f.call("POST", path, t), "request.references"));
+  t = a_template("T", "t");
+  t["request"]["references"][0]["count"] = 4000000000LL;
+  BOOST_TEST(names(f.call("POST", path, t), "request.references[0].count"));
+  t["request"]["references"][0]["count"] = 21;
+  BOOST_TEST(names(f.call("POST", path, t), "request.references[0].count"));
+  for (const char* email : {"hana@acme.example\r\nBcc: all@evil.example", "two@a.io,three@b.io",
+                            "no-at-sign", "sp ace@acme.example"}) {
+    t = a_template("T", "t");
+    t["hiring_manager"]["email"] = email;
+    BOOST_TEST_INFO("email " << email);
+    BOOST_TEST(names(f.call("POST", path, t), "hiring_manager.email"));
+  }
+  BOOST_TEST(f.get(path).body["items"].empty());  // nothing was stored
+  t = a_template("T", "t");
+  t["request"]["references"][0]["count"] = 20;
+  BOOST_TEST(f.call("POST", path, t).status == 201);
+}
+
+BOOST_AUTO_TEST_CASE(actions_without_parameters_refuse_a_body_that_is_not_empty) {
+  admin_fixture f;
+  f.call("PUT", "/admin/v1/orgs/acme", {{"name", "Acme"}});
+  for (const char* route :
+       {"/admin/v1/orgs/acme/candidates/opp-1/resend", "/admin/v1/orgs/acme/candidates/opp-1/retry",
+        "/admin/v1/orgs/acme/exports"}) {
+    for (const char* body : {"{", "[[[", "[]", "{\"force\": true}"}) {
+      auto r = f.raw("POST", route, body);
+      BOOST_TEST_INFO(route << " with " << body);
+      BOOST_TEST(r.status == 400);
+      BOOST_TEST(r.error_code() == "bad_request");
+    }
+  }
+  std::lock_guard<std::mutex> g(f.port.mu);
+  BOOST_TEST(f.port.delivered.empty());
+  BOOST_TEST(f.port.submitted.empty());
 }

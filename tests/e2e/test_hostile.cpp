@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -17,6 +18,10 @@
 #include "core/record_codec.hpp"
 #include "storage/repository.hpp"
 #include "tests/e2e/harness.hpp"
+#include "tests/support/run_command.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace vouch::e2e;
 
@@ -245,6 +250,39 @@ BOOST_AUTO_TEST_CASE(a_result_whose_commit_fails_is_handed_over_again_until_it_l
   const std::string log = file_text(e.daemon->log_path());
   BOOST_CHECK_EQUAL(count_of(log, "msg=result_commit_failed"), 3u);
   BOOST_CHECK(e.daemon->admin_ok("GET", "/admin/v1/outbox?status=pending")["items"].empty());
+}
+
+BOOST_AUTO_TEST_CASE(check_refuses_a_storage_directory_it_cannot_write_and_head_healthz_works) {
+  env e;
+  auto head = http("HEAD", e.daemon->public_url() + "/healthz");
+  BOOST_CHECK_EQUAL(head.status, 200);
+  BOOST_CHECK(head.body.empty());
+  BOOST_CHECK_EQUAL(http("HEAD", e.daemon->public_url() + "/readyz").status, 200);
+
+  // --check as another user, on a storage directory only root may write.
+  if (::geteuid() != 0 || ::access("/usr/sbin/runuser", X_OK) != 0) {
+    BOOST_TEST_MESSAGE("skipped the unwritable-storage check: needs root and runuser");
+    return;
+  }
+  char tmpl[] = "/tmp/vouch-check-XXXXXX";
+  BOOST_REQUIRE(::mkdtemp(tmpl));
+  const std::string dir = tmpl;
+  ::chmod(dir.c_str(), 0755);
+  ::mkdir((dir + "/data").c_str(), 0755);
+  std::ofstream(dir + "/vouch.toml") << "[storage]\npath = \"" << dir << "/data\"\n";
+  ::chmod((dir + "/vouch.toml").c_str(), 0644);
+  auto r = vouch::test_support::run_command(
+      "/usr/sbin/runuser",
+      {"-u", "nobody", "--", VOUCHD_BIN, "--config", dir + "/vouch.toml", "--check"});
+  BOOST_CHECK_MESSAGE(r.code == 1 && r.err.find("not writable") != std::string::npos &&
+                          r.err.find(dir + "/data") != std::string::npos,
+                      "exit " << r.code << "\n"
+                              << r.out << r.err);
+  // Root may write it: the same file is fine.
+  auto ok =
+      vouch::test_support::run_command(VOUCHD_BIN, {"--config", dir + "/vouch.toml", "--check"});
+  BOOST_CHECK_MESSAGE(ok.code == 0, ok.out << ok.err);
+  std::filesystem::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

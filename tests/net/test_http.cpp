@@ -5,6 +5,8 @@
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -414,4 +416,47 @@ BOOST_AUTO_TEST_CASE(parse_query_splits_and_decodes_pairs_in_order) {
   BOOST_TEST((parse_query("flag&&k=") == pairs{{"flag", ""}, {"k", ""}}));
   BOOST_TEST((parse_query("k=a=b") == pairs{{"k", "a=b"}}));
   BOOST_TEST(parse_query("").empty());
+}
+
+namespace {
+/// A plain TCP client: connect to 127.0.0.1:port with a receive timeout.
+int raw_connect(unsigned short port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{3, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) BOOST_FAIL("connect");
+  return fd;
+}
+
+/// Reads until `marker` is in what arrived (or the timeout/close); returns what arrived.
+std::string read_until(int fd, const std::string& marker) {
+  std::string got;
+  char buf[4096];
+  while (got.find(marker) == std::string::npos) {
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(expect_100_continue_gets_the_interim_answer_before_the_body_is_sent) {
+  auto server = start_server(echo);
+  const int fd = raw_connect(server->port());
+  const std::string head =
+      "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
+  BOOST_REQUIRE(::send(fd, head.data(), head.size(), 0) == static_cast<ssize_t>(head.size()));
+  // The client sends no body until it hears "100 Continue".
+  const auto interim = read_until(fd, "\r\n\r\n");
+  BOOST_TEST(interim.rfind("HTTP/1.1 100 Continue\r\n", 0) == 0, interim);
+  BOOST_REQUIRE(::send(fd, "hello", 5, 0) == 5);
+  const auto final_answer = read_until(fd, "hello");
+  BOOST_TEST(final_answer.rfind("HTTP/1.1 200", 0) == 0, final_answer);
+  BOOST_TEST(final_answer.find("hello") != std::string::npos);
+  ::close(fd);
 }
