@@ -19,12 +19,12 @@ core::machine_context machine_context_for(const engine_context& ctx, const org_v
 }
 
 prepared_commit prepare_commit(engine_context& ctx, const candidate_input& in, const transition& t,
-                               const org_view* org) {
+                               const org_view* org, const candidate_record* before) {
   prepared_commit out;
   auto& ws = out.ws;
   const auto& c = t.next;
   const auto& ev = in.event;
-  storage::put_candidate(ws, c);
+  storage::put_candidate(ws, c, before);
   for (const auto& h : t.history) storage::put_history(ws, c.org, c.opp, h);
   if (!in.dedupe_key.empty()) storage::put_dedupe(ws, in.dedupe_key, ev.now, in.delivery_digest);
 

@@ -19,7 +19,10 @@ struct prepared_commit {
 /// The machine context of an org under the configured timings.
 core::machine_context machine_context_for(const engine_context& ctx, const org_view* org);
 
+/// `before`: the candidate's record as stored (nullptr when it is new), so its entry in the
+/// by_change index can be moved.
 prepared_commit prepare_commit(engine_context& ctx, const candidate_input& in,
-                               const core::transition& t, const org_view* org);
+                               const core::transition& t, const org_view* org,
+                               const core::candidate_record* before = nullptr);
 
 }  // namespace vouch::actors

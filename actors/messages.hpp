@@ -31,8 +31,8 @@ using timers_atom = caf::atom_constant<caf::atom("timers")>;  // timer service: 
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;  // dispatcher: export id
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
-using breakers_atom = caf::atom_constant<caf::atom("breakers")>;  // dispatcher: -> JSON text
-using settled_atom = caf::atom_constant<caf::atom("settled")>;    // dispatcher: id, failed
+using breakers_atom = caf::atom_constant<caf::atom("breakers")>;    // dispatcher: -> JSON text
+using settled_atom = caf::atom_constant<caf::atom("settled")>;      // dispatcher: id, failed
 using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;  // dispatcher: id
 
 /// The outcome of one store commit, delivered to request() callers.

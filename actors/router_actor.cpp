@@ -91,7 +91,7 @@ caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_conte
         auto t = core::apply(st.rec, in.event, mctx);
         // A cancelled timer firing changes nothing but its table entry.
         if (in.event.kind == core::event_kind::timer_fired && t.history.empty()) t.next = st.rec;
-        auto prepared = prepare_commit(*ctx, in, t, org.get());
+        auto prepared = prepare_commit(*ctx, in, t, org.get(), st.exists ? &st.rec : nullptr);
         bool ignored = t.ignored;
         // Wait for the commit before the next message: the candidate's events apply in
         // order, and a duplicate delivery finds the first one's dedupe key.

@@ -26,6 +26,7 @@
 #include "engine/master_key.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
+#include "storage/repository.hpp"
 #include "storage/store_lock.hpp"
 
 using namespace vouch;
@@ -168,6 +169,9 @@ int main(int argc, char** argv) {
     spdlog::error("master key: {}", err);
     return 1;
   }
+  // A store written before the by_change index existed gets it once, before serving.
+  if (const auto built = storage::build_change_index(*ctx.db))
+    spdlog::info("msg=change_index_built entries={}", built);
   actors::load_engine_state(ctx);
 
   net::http_client http;

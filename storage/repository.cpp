@@ -63,8 +63,55 @@ std::optional<stored_timer> parse_timer_key(std::string_view key) {
   return t;
 }
 
-void put_candidate(write_set& ws, const candidate_record& c) {
+std::string change_key(const candidate_record& c) {
+  // Inverted time: ascending key order is the newest change first.
+  const auto inv = ~static_cast<uint64_t>(std::max<int64_t>(c.updated_at, 0));
+  std::string k = c.org;
+  k.push_back('\0');
+  k += be64(inv);
+  k.push_back('\0');
+  k += c.opp;
+  return k;
+}
+
+std::string opp_of_change_key(std::string_view key) {
+  const auto org_end = key.find('\0');
+  if (org_end == std::string_view::npos || key.size() < org_end + 10) return {};
+  return std::string(key.substr(org_end + 10));
+}
+
+void put_candidate(write_set& ws, const candidate_record& c, const candidate_record* before) {
   ws.put(table::candidates, candidate_key(c.org, c.opp), encode(c));
+  if (before && before->updated_at == c.updated_at && before->state == c.state) return;
+  if (before) ws.del(table::by_change, change_key(*before));
+  ws.put(table::by_change, change_key(c), std::string(1, static_cast<char>(c.state)));
+}
+
+uint64_t build_change_index(database& db, std::size_t slice) {
+  if (db.count(table::by_change) > 0 || db.count(table::candidates) == 0) return 0;
+  uint64_t written = 0;
+  std::string from;
+  for (;;) {
+    write_set ws;
+    std::string last;
+    std::size_t seen = 0;
+    db.scan(table::candidates, {}, from, [&](std::string_view k, std::string_view v) {
+      if (!from.empty() && k == from) return true;
+      if (seen == slice) return false;
+      ++seen;
+      last = std::string(k);
+      if (auto c = decode_candidate(v))
+        ws.put(table::by_change, change_key(*c), std::string(1, static_cast<char>(c->state)));
+      return true;
+    });
+    if (!ws.empty()) {
+      std::string err;
+      if (db.commit(ws, err) != commit_error::none) return written;
+      written += ws.ops.size();
+    }
+    if (seen < slice) return written;
+    from = last;
+  }
 }
 void put_history(write_set& ws, const std::string& org, const std::string& opp,
                  const history_entry& h) {

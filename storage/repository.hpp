@@ -31,7 +31,17 @@ std::optional<stored_timer> parse_timer_key(std::string_view key);
 
 // -- writes -------------------------------------------------------------------------------
 
-void put_candidate(write_set& ws, const core::candidate_record& c);
+/// Writes the record and keeps its entry in the by_change index (newest change first).
+/// `before`: the record as stored until now (nullptr when new), whose index entry goes.
+void put_candidate(write_set& ws, const core::candidate_record& c,
+                   const core::candidate_record* before = nullptr);
+/// The by_change key of a candidate; `org_of_change_key` etc. read it back.
+std::string change_key(const core::candidate_record& c);
+/// The opportunity id at the end of a by_change key ("" when it is not one).
+std::string opp_of_change_key(std::string_view key);
+/// Builds the by_change index when it is empty but candidates exist (a store written before
+/// the index), in slices of `slice` records per transaction. Returns the entries written.
+uint64_t build_change_index(database& db, std::size_t slice = 10000);
 void put_history(write_set& ws, const std::string& org, const std::string& opp,
                  const core::history_entry& h);
 void put_command(write_set& ws, const core::command& c);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -994,4 +995,52 @@ BOOST_AUTO_TEST_CASE(actions_without_parameters_refuse_a_body_that_is_not_empty)
   std::lock_guard<std::mutex> g(f.port.mu);
   BOOST_TEST(f.port.delivered.empty());
   BOOST_TEST(f.port.submitted.empty());
+}
+
+BOOST_AUTO_TEST_CASE(candidate_pages_come_from_the_change_index_and_follow_moves) {
+  admin_fixture f;
+  f.call("PUT", "/admin/v1/orgs/acme", {{"name", "Acme"}});
+  f.call("PUT", "/admin/v1/orgs/beta", {{"name", "Beta"}});
+  storage::write_set ws;
+  for (int i = 0; i < 250; ++i)
+    storage::put_candidate(
+        ws,
+        a_candidate("opp-" + std::to_string(i),
+                    i % 5 ? core::cand_state::idle : core::cand_state::needs_attention, 10000 + i));
+  storage::put_candidate(ws, a_candidate("opp-x", core::cand_state::idle, 99999, "beta"));
+  f.commit(ws);
+  // opp-7 changes: its entry moves to the front, with no stale copy behind.
+  auto before = a_candidate("opp-7", core::cand_state::idle, 10007);
+  auto after = a_candidate("opp-7", core::cand_state::needs_attention, 50000);
+  storage::write_set move;
+  storage::put_candidate(move, after, &before);
+  f.commit(move);
+
+  std::vector<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto p = f.get("/admin/v1/orgs/acme/candidates?limit=100" +
+                   (cursor.empty() ? std::string{} : "&cursor=" + cursor));
+    BOOST_REQUIRE(p.status == 200);
+    for (const auto& c : p.body["items"]) seen.push_back(c["opportunity_id"]);
+    cursor = p.body["next_cursor"].is_string() ? p.body["next_cursor"].get<std::string>() : "";
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  BOOST_TEST(pages == 3);
+  BOOST_TEST(seen.size() == 250u);
+  BOOST_TEST(seen.front() == "opp-7");
+  BOOST_TEST(seen[1] == "opp-249");
+  BOOST_TEST(seen.back() == "opp-0");
+  BOOST_TEST(std::set<std::string>(seen.begin(), seen.end()).size() == 250u);
+
+  auto stuck = f.get("/admin/v1/orgs/acme/candidates?state=needs_attention&limit=500");
+  BOOST_TEST(stuck.body["items"].size() == 51u);  // every fifth, and opp-7
+  // A cursor is bound to its list.
+  auto beta = f.get("/admin/v1/orgs/beta/candidates?limit=1");
+  BOOST_TEST(beta.body["items"].size() == 1u);
+  auto first_acme = f.get("/admin/v1/orgs/acme/candidates?limit=1");
+  BOOST_TEST(names(f.get("/admin/v1/orgs/beta/candidates?cursor=" +
+                         first_acme.body["next_cursor"].get<std::string>()),
+                   "cursor"));
 }

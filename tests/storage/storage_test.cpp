@@ -1063,4 +1063,30 @@ BOOST_AUTO_TEST_CASE(every_key_holds_maximum_length_and_hostile_ids_without_coll
   BOOST_TEST(parsed == ids.size());  // no timer key failed to parse back
 }
 
+BOOST_AUTO_TEST_CASE(a_store_written_before_the_change_index_gets_it_once_at_start) {
+  db_fixture f;
+  write_set ws;
+  for (int i = 0; i < 25; ++i) {
+    candidate_record c;
+    c.org = "acme";
+    c.opp = "opp-" + std::to_string(i);
+    c.updated_at = 1000 + i;
+    ws.put(table::candidates, candidate_key(c.org, c.opp), encode(c));  // no index entry
+  }
+  f.commit(ws);
+  BOOST_TEST(f.db->count(table::by_change) == 0u);
+  BOOST_TEST(build_change_index(*f.db, 10) == 25u);  // three slices
+  BOOST_TEST(f.db->count(table::by_change) == 25u);
+  BOOST_TEST(build_change_index(*f.db, 10) == 0u);  // once
+  std::vector<std::string> order;
+  f.db->scan(table::by_change, std::string("acme\0", 5), {},
+             [&](std::string_view k, std::string_view) {
+               order.push_back(opp_of_change_key(k));
+               return true;
+             });
+  BOOST_REQUIRE(order.size() == 25u);
+  BOOST_TEST(order.front() == "opp-24");  // newest first
+  BOOST_TEST(order.back() == "opp-0");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
