@@ -121,6 +121,13 @@ std::string actor_host::system_json() {
   return j.dump();
 }
 
+void actor_host::expedite(const std::string& org, const std::string& opp,
+                          std::function<void(uint64_t)> done) {
+  if (!impl_->dispatcher) return done(0);
+  // Asynchronous: the caller may be a candidate on the CAF worker the dispatcher needs.
+  caf::anon_send(impl_->dispatcher, expedite_atom::value, org, opp, std::move(done));
+}
+
 std::string actor_host::breakers_json() {
   auto& i = *impl_;
   std::string out = "[]";

@@ -30,6 +30,8 @@ class actor_host : public engine_port {
   void requeue(uint64_t command_id, commit_done done) override;
   void cancel_export(const std::string& export_id, commit_done done) override;
   std::string breakers_json() override;
+  void expedite(const std::string& org, const std::string& opp,
+                std::function<void(uint64_t)> done) override;
   std::string system_json() override;
   std::string candidate_json(const std::string& org, const std::string& opp) override;
 

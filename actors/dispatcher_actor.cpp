@@ -532,6 +532,31 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         self->delayed_send(self, delay, redeliver_atom::value, id);
       },
       [=](redeliver_atom, uint64_t id) { hand_over(id); },
+      [=](expedite_atom, const std::string& org, const std::string& opp,
+          std::function<void(uint64_t)>& done) {
+        // An operator's retry of a candidate in a working state: its pending commands go
+        // now. One the queue does not hold (stranded by a failure) is taken from LMDB again.
+        auto& st = self->state;
+        const auto now = now_ms();
+        uint64_t n = 0;
+        for (auto& c : storage::list_commands(*ctx->db)) {
+          if (c.org != org || c.opp != opp || c.status != core::command_status::pending) continue;
+          if (st.unsettled.count(c.id) || st.queue.in_flight_has(c.id)) {
+            ++n;
+            continue;
+          }
+          if (st.queue.knows(c.id)) {
+            st.queue.release(now, [&](const core::command& x) { return x.id == c.id; });
+            ++n;
+            continue;
+          }
+          c.next_at = now;
+          if (st.queue.add(std::move(c))) ++n;
+        }
+        pump();
+        arm();
+        if (done) done(n);
+      },
       [=](breakers_atom) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& [name, b] : self->state.breakers) {

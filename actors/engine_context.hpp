@@ -64,6 +64,11 @@ class engine_port {
   /// Cancels a running bulk export: prospects not exported yet stay stored. done(false, why)
   /// when there is no such export or it already ended.
   virtual void cancel_export(const std::string& export_id, commit_done done) = 0;
+  /// Sends a candidate's pending commands now (their backoff is over), and queues any that
+  /// the dispatcher does not hold; then done(how many), 0 when it has none pending. `done`
+  /// runs on the dispatcher's thread: keep it short.
+  virtual void expedite(const std::string& org, const std::string& opp,
+                        std::function<void(uint64_t)> done) = 0;
   /// The breakers of every target the dispatcher has called, as a JSON array text of
   /// {target, state, failures, opened_at, next_probe_at, opens}.
   virtual std::string breakers_json() = 0;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/wall_clock.hpp"
+#include "core/ids.hpp"
 #include "core/retry.hpp"
 #include "net/http_server.hpp"
 
@@ -136,8 +137,14 @@ call_outcome lever_client::export_prospect(const core::command& cmd, const lever
                {"origin", "sourced"}};
   auto r = call(t, "POST", with_query("/opportunities", perform_as(t)), body.dump());
   if (!r.ok()) return failed(r, "POST opportunities");
-  out.ok = true;
   out.lever_opportunity_id = str(r.body.value("data", json::object()), "id");
+  if (const char* why = core::external_id_problem(out.lever_opportunity_id)) {
+    out.status = 502;
+    out.error = std::string("POST opportunities: Lever answered an unusable id: ") + why;
+    out.lever_opportunity_id.clear();
+    return out;
+  }
+  out.ok = true;
   return out;
 }
 

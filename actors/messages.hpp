@@ -34,6 +34,7 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using breakers_atom = caf::atom_constant<caf::atom("breakers")>;    // dispatcher: -> JSON text
 using settled_atom = caf::atom_constant<caf::atom("settled")>;      // dispatcher: id, failed
 using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;  // dispatcher: id
+using expedite_atom = caf::atom_constant<caf::atom("expedite")>;    // dispatcher: org, opp -> n
 
 /// The outcome of one store commit, delivered to request() callers.
 struct commit_result {
@@ -51,6 +52,7 @@ using timer_list = std::vector<storage::stored_timer>;
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::candidate_input)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::commit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::commit_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void(uint64_t)>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::storage::write_set)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::command_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::timer_list)

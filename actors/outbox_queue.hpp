@@ -35,6 +35,7 @@ class outbox_queue {
   std::optional<core::command> finish(uint64_t id);
 
   bool knows(uint64_t id) const { return waiting_.count(id) || in_flight_.count(id); }
+  bool in_flight_has(uint64_t id) const { return in_flight_.count(id) > 0; }
   std::size_t waiting() const { return waiting_.size(); }
   std::size_t in_flight() const { return in_flight_.size(); }
 

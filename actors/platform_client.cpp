@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/ids.hpp"
 #include "core/retry.hpp"
 #include "core/signatures.hpp"
 #include "net/http_server.hpp"
@@ -68,6 +69,13 @@ call_outcome platform_client::run(const core::command& cmd) {
       return out;
     }
     out.created_request_id = r["request_id"].get<std::string>();
+    // It goes into URLs (remind, expire) and records: the same rules as any id from outside.
+    if (const char* why = core::external_id_problem(out.created_request_id)) {
+      out.status = 502;
+      out.error = "POST " + path + ": the platform answered an unusable request_id: " + why;
+      out.created_request_id.clear();
+      return out;
+    }
   }
   out.ok = true;
   return out;

@@ -1350,11 +1350,20 @@ void admin_api::impl::candidate_action(const std::string& org, const std::string
       case delivery_outcome::duplicate:
         return a.json_body(202, {{"accepted", true}});
       case delivery_outcome::ignored: {
-        auto rec = storage::load_candidate(*self->ctx.db, org, opp);
-        const std::string state = rec ? core::to_string(rec->state) : "unknown";
-        return a.error(
-            409, "conflict",
-            std::string("nothing to ") + (resend ? "resend" : "retry") + " in state " + state);
+        // Nothing dead to retry, but a working candidate may wait on a pending command (in
+        // backoff, or stranded by a failure): send it now.
+        auto refuse = [self, org, opp, resend, a] {
+          auto rec = storage::load_candidate(*self->ctx.db, org, opp);
+          const std::string state = rec ? core::to_string(rec->state) : "unknown";
+          a.error(
+              409, "conflict",
+              std::string("nothing to ") + (resend ? "resend" : "retry") + " in state " + state);
+        };
+        if (resend || !self->ctx.port) return refuse();
+        return self->ctx.port->expedite(org, opp, [a, refuse](uint64_t n) {
+          if (n == 0) return refuse();
+          a.json_body(202, {{"accepted", true}, {"expedited", n}});
+        });
       }
       case delivery_outcome::unknown:
         return a.not_found("no candidate " + opp + " in org " + org);

@@ -80,6 +80,10 @@ struct fake_port : actors::engine_port {
   /// What the dispatcher would say of its breakers.
   std::string breakers = "[]";
   std::string breakers_json() override { return breakers; }
+  void expedite(const std::string&, const std::string&,
+                std::function<void(uint64_t)> done) override {
+    done(0);
+  }
   /// Cancels a running export in storage, like the dispatcher; `refuse_cancel` makes it
   /// answer as if the export had ended in the meantime.
   bool refuse_cancel = false;

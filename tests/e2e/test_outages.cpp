@@ -328,4 +328,25 @@ BOOST_AUTO_TEST_CASE(a_drain_answers_503_on_healthz_and_ends_at_drain_s_despite_
   BOOST_CHECK_EQUAL(e.platform.requests("acme", "opp-2").size(), 1u);
 }
 
+BOOST_AUTO_TEST_CASE(an_operator_retry_moves_a_working_candidate_whose_command_waits) {
+  // A long backoff: without the operator, the next try would be 10-20 s away.
+  env e(json{{"lever", {{"retry_base", "20s"}, {"retry_max", "20s"}, {"breaker_after", 0}}}});
+  auto org = e.setup_org("acme", default_templates());
+  e.lever.fault(
+      {{"method", "GET"}, {"path", "/v1/opportunities/opp-1"}, {"status", 503}, {"count", 1}});
+  expect_accepted(e.stage_change(org, "opp-1"), "trigger");
+  wait_for(
+      "the failed Lever read", [&] { return e.lever.calls("GET", "/v1/opportunities/opp-1"); },
+      [](const json& c) { return c.size() == 1; });
+  BOOST_CHECK_EQUAL(str(e.daemon->candidate("acme", "opp-1"), "state"), "resolving");
+  json r = e.daemon->admin_ok("POST", "/admin/v1/orgs/acme/candidates/opp-1/retry", json::object(),
+                              {202});
+  BOOST_CHECK_MESSAGE(r.value("expedited", 0) == 1, r.dump());
+  e.wait_state("acme", "opp-1", {"awaiting_references"}, 5s);
+  // With nothing pending and nothing dead, a retry is still refused.
+  auto again =
+      e.daemon->admin("POST", "/admin/v1/orgs/acme/candidates/opp-1/retry", json::object());
+  expect_error(again, 409, "conflict", "a retry with nothing to retry");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
