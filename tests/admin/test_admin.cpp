@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <openssl/sha.h>
 
 #include "actors/engine_context.hpp"
 #include "core/crypto.hpp"
@@ -273,6 +274,20 @@ BOOST_AUTO_TEST_CASE(the_console_page_and_metrics_need_no_token) {
   BOOST_TEST(csp.find("style-src 'sha256-") != std::string::npos);
   BOOST_TEST(csp.find("unsafe") == std::string::npos);
   BOOST_TEST(csp.find("frame-ancestors 'none'") != std::string::npos);
+  // The hashes (computed by the build) are those of the script and style as served.
+  auto inline_part = [&](const std::string& open, const std::string& close) {
+    const auto a = page.text.find(open) + open.size();
+    return page.text.substr(a, page.text.find(close, a) - a);
+  };
+  auto csp_hash = [](const std::string& text) {
+    unsigned char d[32];
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), d);
+    return "'sha256-" + core::base64_encode(std::string(reinterpret_cast<char*>(d), 32)) + "'";
+  };
+  BOOST_TEST(csp.find("script-src " + csp_hash(inline_part("<script>", "</script>"))) !=
+             std::string::npos);
+  BOOST_TEST(csp.find("style-src " + csp_hash(inline_part("<style>", "</style>"))) !=
+             std::string::npos);
   BOOST_TEST(page.text.find("https://") == std::string::npos);
   BOOST_TEST(page.headers["x-frame-options"] == "DENY");
   BOOST_TEST(f.call("GET", "/admin", nullptr, "").status == 200);
