@@ -3,7 +3,11 @@
 
 #include <caf/all.hpp>
 
+#include <atomic>
+#include <memory>
+
 #include "actors/engine_context.hpp"
+#include "storage/repository.hpp"
 
 namespace vouch::net {
 class http_client;
@@ -19,6 +23,14 @@ caf::actor spawn_store(caf::actor_system& sys, engine_context& ctx);
 /// from LMDB on its first message, and passivates it after `passivate_after` idle.
 caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, caf::actor store,
                         caf::actor dispatcher, caf::actor timers);
+
+/// One candidate actor, spawned by the router (`parent`) with the record it read:
+/// `loaded.status` failed means the record could not be read, and the actor answers every
+/// input 503 and asks the router to let it go. `handled` counts the inputs it has taken.
+caf::actor spawn_candidate(caf::event_based_actor* parent, engine_context& ctx, caf::actor store,
+                           caf::actor dispatcher, caf::actor timers, caf::actor router,
+                           storage::candidate_read loaded,
+                           std::shared_ptr<std::atomic<uint64_t>> handled);
 
 /// Delivers outbox commands to the Lever, platform and mail workers, with backoff,
 /// Retry-After and dead letters; results go back to the candidates through the router.
