@@ -17,6 +17,7 @@
 #include "actors/messages.hpp"
 #include "actors/outbox_queue.hpp"
 #include "actors/platform_client.hpp"
+#include "actors/prospects.hpp"
 #include "actors/wall_clock.hpp"
 #include "core/breaker.hpp"
 #include "core/hire_token.hpp"
@@ -153,50 +154,6 @@ core::export_record* job_of(engine_context& ctx, std::map<std::string, core::exp
   return &it->second;
 }
 
-std::string export_id_of(const core::command& cmd) {
-  auto p = nlohmann::json::parse(cmd.payload, nullptr, false);
-  return p.is_object() ? p.value("export_id", std::string{}) : std::string{};
-}
-
-/// Records a prospect export's result: prospect status, job progress, outbox entry gone.
-void finish_export(engine_context& ctx, std::map<std::string, core::export_record>& jobs,
-                   const core::command& cmd, const call_outcome* ok, const std::string& error,
-                   storage::write_set& ws) {
-  auto p = nlohmann::json::parse(cmd.payload, nullptr, false);
-  std::string pid = p.is_object() ? p.value("prospect_id", std::string{}) : std::string{};
-  std::string export_id = p.is_object() ? p.value("export_id", std::string{}) : std::string{};
-  auto now = now_ms();
-  if (auto pr = storage::load_prospect(*ctx.db, cmd.org, pid)) {
-    if (ok) {
-      pr->status = ok->linked ? core::prospect_status::linked : core::prospect_status::exported;
-      pr->lever_opportunity_id = ok->lever_opportunity_id;
-      pr->reason.clear();
-    } else {
-      pr->status = core::prospect_status::failed;
-      pr->reason = error;
-    }
-    pr->updated_at = now;
-    storage::put_prospect(ws, *pr);
-  }
-  storage::del_command(ws, cmd.id);
-  auto* jp = job_of(ctx, jobs, export_id);
-  if (!jp) return;
-  auto& job = *jp;
-  if (!ok) {
-    ++job.failed;
-    if (job.failures.size() < 100) job.failures.push_back(pid + ": " + error);
-  } else if (ok->linked) {
-    ++job.skipped;
-  } else {
-    ++job.done;
-  }
-  job.updated_at = now;
-  if (job.done + job.failed + job.skipped >= job.total && job.state == core::export_state::running)
-    job.state = job.failed == job.total && job.total > 0 ? core::export_state::failed
-                                                         : core::export_state::done;
-  storage::put_export(ws, job);
-}
-
 // Lever workers block on their key's token bucket; without a cap, one busy key could hold
 // every worker and starve the others. Two in flight per key already exhaust 10 rps.
 constexpr int max_lever_in_flight_per_key = 2;
@@ -287,13 +244,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         if (job && job->state == core::export_state::cancelled) {
           // Cancelled: the prospect stays stored for a later export; nothing goes out.
           storage::write_set ws;
-          storage::del_command(ws, c.id);
-          auto p = nlohmann::json::parse(c.payload, nullptr, false);
-          if (auto pr =
-                  storage::load_prospect(*ctx->db, c.org, p.value("prospect_id", std::string{}))) {
-            pr->status = core::prospect_status::stored;
-            storage::put_prospect(ws, *pr);
-          }
+          drop_export(*ctx, c, now_ms(), ws);
           self->send(store, commit_cb_atom::value, std::move(ws),
                      commit_done([](bool, const std::string&) {}));
           return outbox_queue::verdict::drop;
@@ -472,7 +423,8 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         if (cmd.kind == core::command_kind::prospect_export) {
           // Not a candidate's command: the prospect and its export job record the end.
           storage::write_set ws;
-          finish_export(*ctx, st.exports, cmd, out.ok ? &out : nullptr, out.error, ws);
+          finish_export(*ctx, cmd, out.ok ? &out : nullptr, out.error,
+                        job_of(*ctx, st.exports, export_id_of(cmd)), now, ws);
           // If the result cannot be committed the command is still pending in LMDB: queue it
           // again (its Lever search finds what the first run created; nothing is doubled).
           auto me = caf::actor_cast<caf::actor>(self);

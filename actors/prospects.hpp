@@ -1,10 +1,12 @@
-// Prospect intake and bulk exports (CONTRACT §6–§7): decisions about which prospects get
-// an export command, as write sets the store commits in one transaction. No CAF here.
+// Prospect intake and bulk exports: the only code that writes prospect and export records.
+// Each change goes through the pure prospect machine (core/prospect_machine.hpp) and comes
+// out as a write set the store commits in one transaction. No CAF here.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "actors/call_outcome.hpp"
 #include "actors/engine_context.hpp"
 #include "storage/database.hpp"
 
@@ -30,5 +32,18 @@ prospect_plan start_export(engine_context& ctx, const std::string& org, int64_t 
 /// The outbox command that exports one prospect (its data frozen in the payload).
 core::command export_command(engine_context& ctx, const core::prospect_record& p,
                              const std::string& export_id, int64_t now_ms);
+
+/// The export job a command belongs to ("" for an automatic export).
+std::string export_id_of(const core::command& cmd);
+
+/// Records an export's result (`ok` null: dead-lettered with `error`): the prospect through
+/// the machine, the job's progress (when `job` is given), and the outbox row gone.
+void finish_export(engine_context& ctx, const core::command& cmd, const call_outcome* ok,
+                   const std::string& error, core::export_record* job, int64_t now_ms,
+                   storage::write_set& ws);
+
+/// A queued export whose job was cancelled: the prospect goes back to stored, the row goes.
+void drop_export(engine_context& ctx, const core::command& cmd, int64_t now_ms,
+                 storage::write_set& ws);
 
 }  // namespace vouch::actors
