@@ -28,6 +28,7 @@
 #include "net/http_server.hpp"
 #include "storage/repository.hpp"
 #include "storage/store_lock.hpp"
+#include "tools/version/version.hpp"
 
 using namespace vouch;
 
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
   bool check_only = false;
   app.add_option("--config", config_path, "TOML config file (default: built-in defaults)");
   app.add_flag("--check", check_only, "validate config and storage, print problems, exit 0/1");
+  app.set_version_flag("--version", vouch::version_line("vouchd"), "print the version and exit");
   CLI11_PARSE(app, argc, argv);
 
   std::optional<std::string> path;
@@ -173,6 +175,10 @@ int main(int argc, char** argv) {
   if (const auto built = storage::build_change_index(*ctx.db))
     spdlog::info("msg=change_index_built entries={}", built);
   actors::load_engine_state(ctx);
+  ctx.stats.set(
+      "vouch_build_info",
+      std::string("version=\"") + vouch::version() + "\",revision=\"" + vouch::revision() + "\"",
+      1);
 
   net::http_client http;
   actors::actor_host host(ctx, http);

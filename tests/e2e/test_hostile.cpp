@@ -259,6 +259,13 @@ BOOST_AUTO_TEST_CASE(check_refuses_a_storage_directory_it_cannot_write_and_head_
   BOOST_CHECK(head.body.empty());
   BOOST_CHECK_EQUAL(http("HEAD", e.daemon->public_url() + "/readyz").status, 200);
 
+  auto v = vouch::test_support::run_command(VOUCHD_BIN, {"--version"});
+  BOOST_CHECK_MESSAGE(
+      v.code == 0 && v.out.rfind("vouchd 0.", 0) == 0 && v.out.find("(git ") != std::string::npos,
+      "vouchd --version: exit " << v.code << " " << v.out << v.err);
+  BOOST_CHECK_MESSAGE(metric_sum(e.daemon->metrics(), "vouch_build_info") == 1,
+                      "vouch_build_info should be 1");
+
   // --check as another user, on a storage directory only root may write.
   if (::geteuid() != 0 || ::access("/usr/sbin/runuser", X_OK) != 0) {
     BOOST_TEST_MESSAGE("skipped the unwritable-storage check: needs root and runuser");

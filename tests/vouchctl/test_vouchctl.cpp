@@ -174,6 +174,13 @@ json orgs_page(std::vector<std::pair<std::string, std::string>> orgs, json curso
 
 // -- exit codes ---------------------------------------------------------------------------
 
+BOOST_AUTO_TEST_CASE(version_prints_the_version_and_revision_and_exits_0) {
+  auto r = run({"--version"});
+  BOOST_TEST(r.code == 0);
+  BOOST_TEST(r.out.rfind("vouchctl 0.", 0) == 0, r.out);
+  BOOST_TEST(r.out.find("(git ") != std::string::npos, r.out);
+}
+
 BOOST_AUTO_TEST_CASE(exit_codes) {
   fake_admin fake;
   fake.on("GET", "/admin/v1/orgs", 200, orgs_page({{"acme", "Acme"}}, nullptr));

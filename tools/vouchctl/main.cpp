@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "net/http_client.hpp"
+#include "tools/version/version.hpp"
 #include "tools/vouchctl/commands.hpp"
 
 namespace ctl = vouch::ctl;
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("VOUCH_ADMIN_TOKEN"); env && *env) g.token = env;
 
   CLI::App app{"vouchctl: admin console for vouchd (talks to its admin API)", "vouchctl"};
+  app.set_version_flag("--version", vouch::version_line("vouchctl"), "print the version and exit");
   app.fallthrough();  // global options are accepted after the command too (inherited)
   app.require_subcommand(1);
   app.add_option("--admin", g.admin, "admin API base URL ($VOUCH_ADMIN_URL)")
