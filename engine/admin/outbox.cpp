@@ -1,0 +1,105 @@
+// The outbox: pending and dead commands, single and bulk retry.
+#include "engine/admin/impl.hpp"
+
+namespace vouch::engine {
+
+using namespace admin;
+
+// -- outbox --------------------------------------------------------------------------------------
+
+void admin_api::impl::list_outbox(const call& c, const answer& a) {
+  const auto page = parse_paging(c.query);
+  std::optional<core::command_status> want;
+  if (auto it = c.query.find("status"); it != c.query.end() && !it->second.empty()) {
+    if (it->second == "pending")
+      want = core::command_status::pending;
+    else if (it->second == "dead")
+      want = core::command_status::dead;
+    else
+      bad("status", "expected pending or dead");
+  }
+  auto all = storage::list_commands(*ctx.db);  // id order
+  if (want)
+    all.erase(std::remove_if(all.begin(), all.end(),
+                             [&](const core::command& x) { return x.status != *want; }),
+              all.end());
+  a.json_body(200,
+              page_of(
+                  all, page, [](const core::command& x) { return fixed20(x.id); }, render_command));
+}
+
+void admin_api::impl::retry_command(const std::string& id_text, const answer& a) {
+  uint64_t id = 0;
+  if (!parse_u64(id_text, id)) return a.not_found("no outbox command " + id_text);
+  auto cmd = storage::load_command(*ctx.db, id);
+  if (!cmd) return a.not_found("no outbox command " + id_text);
+  if (cmd->status != core::command_status::dead)
+    return a.error(409, "conflict",
+                   "command " + id_text + " is " + core::to_string(cmd->status) + ", not dead");
+  if (!ctx.port) return a.error(503, "unavailable", "the engine is not running");
+  ctx.port->requeue(id, [a, id_text](bool ok, const std::string& err) {
+    if (ok) return a.json_body(202, {{"accepted", true}});
+    a.error(409, "conflict", "command " + id_text + " was not requeued: " + err);
+  });
+}
+
+void admin_api::impl::retry_many(const call& c, const answer& a) {
+  const json body = parse_body_object(c.body);
+  const object_reader r(body, "", {"org", "kind", "ids"});
+  std::optional<std::string> org;
+  std::optional<core::command_kind> kind;
+  std::optional<std::set<uint64_t>> ids;
+  if (r.find("org")) {
+    org = r.str("org");
+    if (!core::valid_org_id(*org)) bad("org", org_id_rule);
+  }
+  if (r.find("kind")) {
+    core::command_kind k{};
+    if (!core::parse_command_kind(r.str("kind"), k))
+      bad("kind", "expected a command kind such as \"platform.create_request\"");
+    kind = k;
+  }
+  if (const json* v = r.find("ids")) {
+    if (!v->is_array()) bad("ids", "expected an array of command ids");
+    ids.emplace();
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const json& id = (*v)[i];
+      if (!id.is_number_unsigned() || id.get<uint64_t>() == 0)
+        bad("ids[" + std::to_string(i) + "]", "expected a positive integer");
+      ids->insert(id.get<uint64_t>());
+    }
+  }
+  std::vector<uint64_t> picked;
+  for (const auto& cmd : storage::list_commands(*ctx.db)) {
+    if (cmd.status != core::command_status::dead) continue;
+    if (org && cmd.org != *org) continue;
+    if (kind && cmd.kind != *kind) continue;
+    if (ids && !ids->count(cmd.id)) continue;
+    picked.push_back(cmd.id);
+  }
+  if (picked.empty()) return a.json_body(200, {{"retried", 0}, {"failed", json::array()}});
+  if (!ctx.port) return a.error(503, "unavailable", "the engine is not running");
+  // Each one as a single retry: its candidate decides, and leaves needs_attention when the
+  // command then succeeds. The answer waits for every candidate's decision.
+  struct tally {
+    std::mutex mu;
+    std::size_t left = 0;
+    uint64_t retried = 0;
+    json failed = json::array();
+  };
+  auto t = std::make_shared<tally>();
+  t->left = picked.size();
+  for (auto id : picked) {
+    ctx.port->requeue(id, [t, a, id](bool ok, const std::string& err) {
+      std::lock_guard<std::mutex> g(t->mu);
+      if (ok)
+        ++t->retried;
+      else
+        t->failed.push_back({{"id", id}, {"error", err}});
+      if (--t->left == 0)
+        a.json_body(200, {{"retried", t->retried}, {"failed", std::move(t->failed)}});
+    });
+  }
+}
+
+}  // namespace vouch::engine
