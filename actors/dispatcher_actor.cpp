@@ -177,8 +177,6 @@ struct dispatcher_state {
   static inline const char* name = "vouch.dispatcher";
 };
 
-using set_router_atom = caf::atom_constant<caf::atom("setrouter")>;
-
 caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_context* ctx,
                          caf::actor store, net::http_client* http,
                          std::vector<core::command> pending) {

@@ -19,7 +19,7 @@ using input_atom = caf::atom_constant<caf::atom("input")>;  // candidate: candid
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using trim_atom = caf::atom_constant<caf::atom("trim")>;
-using commit_atom = caf::atom_constant<caf::atom("commit")>;       // store: write_set -> bool
+using commit_atom = caf::atom_constant<caf::atom("commit")>;  // store: write_set -> commit_result
 using commit_cb_atom = caf::atom_constant<caf::atom("commitcb")>;  // store: write_set, callback
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;  // dispatcher: commands
@@ -31,10 +31,11 @@ using timers_atom = caf::atom_constant<caf::atom("timers")>;  // timer service: 
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;  // dispatcher: export id
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
-using breakers_atom = caf::atom_constant<caf::atom("breakers")>;    // dispatcher: -> JSON text
-using settled_atom = caf::atom_constant<caf::atom("settled")>;      // dispatcher: id, failed
-using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;  // dispatcher: id
-using expedite_atom = caf::atom_constant<caf::atom("expedite")>;    // dispatcher: org, opp -> n
+using set_router_atom = caf::atom_constant<caf::atom("setrouter")>;  // dispatcher, timers
+using breakers_atom = caf::atom_constant<caf::atom("breakers")>;     // dispatcher: -> JSON text
+using settled_atom = caf::atom_constant<caf::atom("settled")>;       // dispatcher: id, failed
+using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;   // dispatcher: id
+using expedite_atom = caf::atom_constant<caf::atom("expedite")>;     // dispatcher: org, opp -> n
 
 /// The outcome of one store commit, delivered to request() callers.
 struct commit_result {

@@ -11,8 +11,6 @@
 namespace vouch::actors {
 namespace {
 
-using set_router_atom = caf::atom_constant<caf::atom("setrouter")>;
-
 using prune_atom = caf::atom_constant<caf::atom("prune")>;
 
 // Dedupe keys only need to outlive Lever's and the platform's retries (hours, at most

@@ -34,6 +34,33 @@ enum class kind {
   size,      // TOML string with a unit, or an integer byte count
 };
 
+std::string quote(std::string_view s);
+std::string shortest(double v);
+
+/// One key's two directions: `set` parses and stores a text (false if unacceptable), `show`
+/// prints the stored value as TOML. Made together by the factories below from one accessor,
+/// so the loader and describe() cannot drift apart.
+struct binding {
+  std::function<bool(config&, std::string_view text)> set;
+  std::function<std::string(const config&)> show;
+};
+
+/// `show` for an accessor `get` (config& -> T&) and a printer of T.
+template <class Get, class Print>
+std::function<std::string(const config&)> shower(Get get, Print print) {
+  return [get, print](const config& c) {
+    config copy = c;  // the accessors take a mutable config; describe() is a cold path
+    return print(get(copy));
+  };
+}
+
+std::string show_text(const std::string& v) {
+  return quote(v);
+}
+std::string show_duration(std::chrono::milliseconds d) {
+  return quote(core::format_duration(d));
+}
+
 struct field {
   const char* section;
   const char* key;
@@ -42,8 +69,8 @@ struct field {
   bool secret;
   // What a valid value looks like, for "expected <expect>, got ...".
   const char* expect;
-  // Parses and stores `text`; false if the value is not acceptable.
-  std::function<bool(config&, std::string_view text)> set;
+  // How the key is read and printed.
+  binding bind;
 };
 
 constexpr const char* expect_duration = "a duration such as \"30s\", \"5m\" or \"14d\"";
@@ -77,24 +104,26 @@ bool is_http_url(std::string_view s) {
 // -- setters: one per value shape, bound to a member through an accessor ----------
 
 template <class Get>
-std::function<bool(config&, std::string_view)> any_text(Get get) {
-  return [get](config& c, std::string_view v) {
-    get(c).assign(v);
-    return true;
-  };
+binding any_text(Get get) {
+  return {[get](config& c, std::string_view v) {
+            get(c).assign(v);
+            return true;
+          },
+          shower(get, show_text)};
 }
 
 template <class Get, class Check>
-std::function<bool(config&, std::string_view)> checked_text(Get get, Check check) {
-  return [get, check](config& c, std::string_view v) {
-    if (!check(v)) return false;
-    get(c).assign(v);
-    return true;
-  };
+binding checked_text(Get get, Check check) {
+  return {[get, check](config& c, std::string_view v) {
+            if (!check(v)) return false;
+            get(c).assign(v);
+            return true;
+          },
+          shower(get, show_text)};
 }
 
 template <class Get>
-std::function<bool(config&, std::string_view)> address(Get get) {
+binding address(Get get) {
   return checked_text(get, [](std::string_view v) {
     std::string host;
     uint16_t port = 0;
@@ -103,38 +132,54 @@ std::function<bool(config&, std::string_view)> address(Get get) {
 }
 
 template <class Get>
-std::function<bool(config&, std::string_view)> http_url(Get get) {
+binding http_url(Get get) {
   return checked_text(get, is_http_url);
 }
 
+/// A duration; `min_ms` > 0 refuses shorter ones (and "0s").
 template <class Get>
-std::function<bool(config&, std::string_view)> duration(Get get) {
-  return [get](config& c, std::string_view v) {
-    std::chrono::milliseconds d{};
-    if (!core::parse_duration(v, d)) return false;
-    get(c) = d;
-    return true;
-  };
+binding duration(Get get, int64_t min_ms = 0) {
+  return {[get, min_ms](config& c, std::string_view v) {
+            std::chrono::milliseconds d{};
+            if (!core::parse_duration(v, d) || d.count() < min_ms) return false;
+            get(c) = d;
+            return true;
+          },
+          shower(get, show_duration)};
 }
 
 template <class Get>
-std::function<bool(config&, std::string_view)> integer(Get get, int64_t min, int64_t max) {
-  return [get, min, max](config& c, std::string_view v) {
-    int64_t n = 0;
-    if (!parse_int64(v, n) || n < min || n > max) return false;
-    get(c) = static_cast<std::remove_reference_t<decltype(get(c))>>(n);
-    return true;
-  };
+binding integer(Get get, int64_t min, int64_t max) {
+  return {[get, min, max](config& c, std::string_view v) {
+            int64_t n = 0;
+            if (!parse_int64(v, n) || n < min || n > max) return false;
+            get(c) = static_cast<std::remove_reference_t<decltype(get(c))>>(n);
+            return true;
+          },
+          shower(get, [](auto n) { return std::to_string(n); })};
 }
 
 template <class Get, class Check>
-std::function<bool(config&, std::string_view)> number(Get get, Check check) {
-  return [get, check](config& c, std::string_view v) {
-    double n = 0;
-    if (!parse_double(v, n) || !check(n)) return false;
-    get(c) = n;
-    return true;
-  };
+binding number(Get get, Check check) {
+  return {[get, check](config& c, std::string_view v) {
+            double n = 0;
+            if (!parse_double(v, n) || !check(n)) return false;
+            get(c) = n;
+            return true;
+          },
+          shower(get, shortest)};
+}
+
+/// A size in bytes (above zero: LMDB would fall back to its tiny default for 0).
+template <class Get>
+binding size(Get get) {
+  return {[get](config& c, std::string_view v) {
+            uint64_t n = 0;
+            if (!core::parse_size(v, n) || n == 0) return false;
+            get(c) = n;
+            return true;
+          },
+          shower(get, [](uint64_t n) { return quote(core::format_size(n)); })};
 }
 
 using retry_of = retry_config& (*)(config&);
@@ -144,14 +189,7 @@ std::vector<field> retry_fields(const char* section, retry_of get) {
   constexpr int64_t int_max = std::numeric_limits<int>::max();
   constexpr const char* expect_positive =
       "a duration above zero such as \"1s\", \"10m\" or \"72h\"";
-  auto positive = [](auto member) {
-    return [member](config& c, std::string_view v) {
-      std::chrono::milliseconds d{};
-      if (!core::parse_duration(v, d) || d.count() <= 0) return false;
-      member(c) = d;
-      return true;
-    };
-  };
+  auto positive = [](auto member) { return duration(member, 1); };
   return {
       {section, "max_attempts", kind::integer, false, "an integer >= 0 (0 = no count limit)",
        integer([get](config& c) -> int& { return get(c).max_attempts; }, 0, int_max)},
@@ -191,13 +229,7 @@ std::vector<field> all_fields() {
        checked_text([](config& c) -> std::string& { return c.storage.path; },
                     [](std::string_view v) { return !v.empty(); })},
       {"storage", "map_size", kind::size, false, expect_size,
-       [](config& c, std::string_view v) {
-         uint64_t n = 0;
-         // Zero would make LMDB fall back to its tiny default; refuse it.
-         if (!core::parse_size(v, n) || n == 0) return false;
-         c.storage.map_size = n;
-         return true;
-       }},
+       size([](config& c) -> uint64_t& { return c.storage.map_size; })},
       // [security]
       {"security", "admin_token", kind::text, true, "a string",
        any_text([](config& c) -> std::string& { return c.security.admin_token; })},
@@ -426,7 +458,7 @@ void apply_toml(const std::string& file, const field& f, const toml::node& n, co
                      describe_node(&f, n));
     return;
   }
-  if (!f.set(cfg, text)) {
+  if (!f.bind.set(cfg, text)) {
     // Numbers are shown bare, strings quoted, as they appear in the file.
     const bool bare = n.is_integer() || n.is_floating_point();
     errors.push_back(file_where(file, f) + ": expected " + f.expect + ", got " +
@@ -533,7 +565,7 @@ load_result load_config(
       const std::string name = env_name(f);
       const auto value = getenv(name);
       if (!value) continue;
-      if (!f.set(out.cfg, *value)) {
+      if (!f.bind.set(out.cfg, *value)) {
         out.errors.push_back(name + " ([" + f.section + "] " + f.key + "): expected " + f.expect +
                              ", got " + seen_text(f, *value));
       }
@@ -553,59 +585,22 @@ load_result load_config(
   return out;
 }
 
-namespace {
-std::string retry_keys(const retry_config& r) {
-  auto dur = [](std::chrono::milliseconds d) { return quote(core::format_duration(d)); };
-  std::ostringstream o;
-  o << "max_attempts = " << r.max_attempts << "\n"
-    << "retry_base = " << dur(r.retry_base) << "\n"
-    << "retry_max = " << dur(r.retry_max) << "\n"
-    << "retry_for = " << dur(r.retry_for) << "\n"
-    << "breaker_after = " << r.breaker_after << "\n";
-  return o.str();
-}
-}  // namespace
-
 std::string describe(const config& cfg) {
+  // Section by section in the order of the reference, every key with its value: the same
+  // table the loader reads, so a key added there is printed here without more code.
+  std::vector<std::string> sections;
+  for (const auto& f : fields())
+    if (std::find(sections.begin(), sections.end(), f.section) == sections.end())
+      sections.push_back(f.section);
   std::ostringstream o;
-  auto secret = [](const std::string& s) { return quote(s.empty() ? "" : "set"); };
-  auto dur = [](std::chrono::milliseconds d) { return quote(core::format_duration(d)); };
-  o << "[server]\n"
-    << "listen = " << quote(cfg.server.listen) << "\n"
-    << "admin_listen = " << quote(cfg.server.admin_listen) << "\n"
-    << "public_url = " << quote(cfg.server.public_url) << "\n"
-    << "drain_s = " << cfg.server.drain_s << "\n\n"
-    << "[storage]\n"
-    << "path = " << quote(cfg.storage.path) << "\n"
-    << "map_size = " << quote(core::format_size(cfg.storage.map_size)) << "\n\n"
-    << "[security]\n"
-    << "admin_token = " << secret(cfg.security.admin_token) << "\n"
-    << "master_key = " << secret(cfg.security.master_key) << "\n\n"
-    << "[lever]\n"
-    << "base_url = " << quote(cfg.lever.base_url) << "\n"
-    << "rate_per_s = " << shortest(cfg.lever.rate_per_s) << "\n"
-    << "burst = " << shortest(cfg.lever.burst) << "\n"
-    << "timeout = " << dur(cfg.lever.timeout) << "\n"
-    << retry_keys(cfg.lever.retry) << "\n"
-    << "[platform]\n"
-    << "base_url = " << quote(cfg.platform.base_url) << "\n"
-    << "secret = " << secret(cfg.platform.secret) << "\n"
-    << "timeout = " << dur(cfg.platform.timeout) << "\n"
-    << retry_keys(cfg.platform.retry) << "\n"
-    << "[mail]\n"
-    << "transport = " << quote(cfg.mail.transport) << "\n"
-    << "dir = " << quote(cfg.mail.dir) << "\n"
-    << "smtp_url = " << quote(cfg.mail.smtp_url) << "\n"
-    << "from = " << quote(cfg.mail.from) << "\n"
-    << "ca_file = " << quote(cfg.mail.ca_file) << "\n"
-    << retry_keys(cfg.mail.retry) << "\n"
-    << "[timing]\n"
-    << "hire_followup_after = " << dur(cfg.timing.hire_followup_after) << "\n"
-    << "reference_reminder_after = " << dur(cfg.timing.reference_reminder_after) << "\n"
-    << "request_expiry_after = " << dur(cfg.timing.request_expiry_after) << "\n"
-    << "passivate_after = " << dur(cfg.timing.passivate_after) << "\n\n"
-    << "[actors]\n"
-    << "max_resident = " << cfg.actors.max_resident << "\n";
+  for (std::size_t i = 0; i < sections.size(); ++i) {
+    o << (i ? "\n" : "") << "[" << sections[i] << "]\n";
+    for (const auto& f : fields()) {
+      if (sections[i] != f.section) continue;
+      const std::string value = f.bind.show(cfg);
+      o << f.key << " = " << (f.secret ? quote(value == "\"\"" ? "" : "set") : value) << "\n";
+    }
+  }
   return o.str();
 }
 

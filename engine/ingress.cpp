@@ -27,6 +27,14 @@ using actors::now_ms;
 
 std::atomic<int> pending_deliveries{0};
 
+/// Counts one write path's request as in flight until its answer is sent (the last copy of
+/// the guard goes), so the SIGTERM drain waits for every kind: Lever and platform events,
+/// prospect intake and owner answers.
+std::shared_ptr<void> in_flight_guard() {
+  ++pending_deliveries;
+  return std::shared_ptr<void>(nullptr, [](void*) { --pending_deliveries; });
+}
+
 net::http_response json_response(unsigned status, const json& body) {
   net::http_response r;
   r.status = status;
@@ -421,17 +429,18 @@ void ingress::prospect_created(const simdjson::dom::object& obj, const actors::o
   }
   auto plan = actors::intake_prospect(ctx_, org, std::move(rec), key, now_ms());
   auto* stats = &ctx_.stats;
-  ctx_.port->submit(
-      std::move(plan.ws), std::move(plan.commands), [respond, stats](bool ok, const std::string&) {
-        stats->inc("vouch_webhooks_total", std::string("source=\"platform\",outcome=\"") +
-                                               (ok ? "accepted" : "unavailable") + "\"");
-        if (!ok) {
-          auto res = error_response(503, "unavailable", "storage is unavailable");
-          res.headers.push_back({"Retry-After", "5"});
-          return respond(std::move(res));
-        }
-        respond(accepted());
-      });
+  ctx_.port->submit(std::move(plan.ws), std::move(plan.commands),
+                    [respond, stats, held = in_flight_guard()](bool ok, const std::string&) {
+                      stats->inc("vouch_webhooks_total",
+                                 std::string("source=\"platform\",outcome=\"") +
+                                     (ok ? "accepted" : "unavailable") + "\"");
+                      if (!ok) {
+                        auto res = error_response(503, "unavailable", "storage is unavailable");
+                        res.headers.push_back({"Retry-After", "5"});
+                        return respond(std::move(res));
+                      }
+                      respond(accepted());
+                    });
 }
 
 void ingress::hire_confirmation(net::http_request&& req, reply_fn respond,
@@ -481,7 +490,7 @@ void ingress::hire_confirmation(net::http_request&& req, reply_fn respond,
   in.event.now = now_ms();
   in.event.hired = answer == "hired";
   auto* db = ctx_.db.get();
-  in.done = [respond, db, claims](delivery_outcome o) {
+  in.done = [respond, db, claims, held = in_flight_guard()](delivery_outcome o) {
     auto now = storage::load_candidate(*db, claims.org, claims.opp);
     if (o == delivery_outcome::unavailable || !now)
       return respond(html(503, problem_page("Try again",
