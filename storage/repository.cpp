@@ -11,7 +11,16 @@ namespace {
 constexpr char sep = '\0';
 const std::string max_command_id_key = "max_command_id";
 
+/// Key parts are joined with NUL, so a part holding a NUL could reach into another record's
+/// keys. The edge refuses such ids (core::external_id_problem); this is storage's own guard:
+/// such a key comes out empty, which LMDB refuses, so a write fails alone and a read fails
+/// (never "absent", never someone else's record).
+bool clean(std::string_view part) {
+  return part.find(sep) == std::string_view::npos;
+}
+
 std::string join(std::string_view a, std::string_view b) {
+  if (!clean(a) || !clean(b)) return {};
   std::string k(a);
   k.push_back(sep);
   k.append(b);
@@ -25,6 +34,7 @@ std::string candidate_key(std::string_view org, std::string_view opp) {
 
 std::string history_key(std::string_view org, std::string_view opp, uint64_t seq) {
   auto k = join(org, opp);
+  if (k.empty()) return k;
   k.push_back(sep);
   k += be64(seq);
   return k;
@@ -35,6 +45,7 @@ std::string template_key(std::string_view org, std::string_view id) {
 }
 
 std::string timer_key(int64_t due, std::string_view org, std::string_view opp, timer_kind kind) {
+  if (!clean(org) || !clean(opp)) return {};
   auto k = be64(static_cast<uint64_t>(due));
   k += join(org, opp);
   k.push_back(sep);
@@ -64,6 +75,7 @@ std::optional<stored_timer> parse_timer_key(std::string_view key) {
 }
 
 std::string change_key(const candidate_record& c) {
+  if (!clean(c.org) || !clean(c.opp)) return {};
   // Inverted time: ascending key order is the newest change first.
   const auto inv = ~static_cast<uint64_t>(std::max<int64_t>(c.updated_at, 0));
   std::string k = c.org;

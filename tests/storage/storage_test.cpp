@@ -1089,4 +1089,30 @@ BOOST_AUTO_TEST_CASE(a_store_written_before_the_change_index_gets_it_once_at_sta
   BOOST_TEST(order.back() == "opp-0");
 }
 
+BOOST_AUTO_TEST_CASE(a_nul_inside_a_key_part_can_reach_no_other_record) {
+  db_fixture f;
+  candidate_record victim;
+  victim.org = "acme";
+  victim.opp = "victim";
+  write_set ws;
+  put_candidate(ws, victim);
+  put_history(ws, "acme", "victim", {1, 1, "e", "idle", "idle", "real"});
+  f.commit(ws);
+  // An id that slipped past the edge with a NUL: its keys are refused, alone.
+  const std::string forged("victim\0x", 8);
+  BOOST_TEST(candidate_key("acme", forged).empty());
+  BOOST_TEST(history_key("acme", forged, 1).empty());
+  BOOST_TEST(timer_key(1, "acme", forged, timer_kind::expiry).empty());
+  write_set bad, good;
+  put_history(bad, "acme", forged, {1, 2, "e", "idle", "idle", "forged"});
+  good.put(table::meta, "k", "v");
+  auto r = f.db->commit_each({&bad, &good});
+  BOOST_TEST((r[0].rc == commit_error::invalid));
+  BOOST_TEST((r[1].rc == commit_error::none));
+  BOOST_TEST((read_candidate(*f.db, "acme", forged).status == read_status::failed));
+  const auto h = load_history(*f.db, "acme", "victim");
+  BOOST_REQUIRE(h.size() == 1u);
+  BOOST_TEST(h[0].detail == "real");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
