@@ -63,10 +63,5 @@ string(APPEND header "inline constexpr std::string_view style_hash = \"'sha256-$
 string(APPEND header "inline constexpr std::string_view script_hash = \"'sha256-${js_b64}'\";\n\n")
 string(APPEND header "}  // namespace vouch::engine::console_assets\n")
 # Rewrite only when the text changes, so an unrelated rebuild recompiles nothing.
-if(EXISTS "${OUT}")
-  file(READ "${OUT}" old)
-  if(old STREQUAL header)
-    return()
-  endif()
-endif()
-file(WRITE "${OUT}" "${header}")
+include("${CMAKE_CURRENT_LIST_DIR}/write_if_changed.cmake")
+write_if_changed("${OUT}" "${header}")

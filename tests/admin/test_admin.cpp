@@ -9,6 +9,7 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -148,13 +149,23 @@ struct admin_fixture {
 
   answer call(const std::string& method, const std::string& target, const json& body = nullptr,
               const std::string& bearer = token) {
+    return send(method, target, body.is_null() ? std::nullopt : std::optional(body.dump()),
+                bearer);
+  }
+  answer get(const std::string& target) { return call("GET", target); }
+  /// A request with exactly these body bytes.
+  answer raw(const std::string& method, const std::string& target, const std::string& body) {
+    return send(method, target, body, token);
+  }
+  answer send(const std::string& method, const std::string& target,
+              const std::optional<std::string>& body, const std::string& bearer) {
     net::client_request req;
     req.method = method;
     req.url = "http://127.0.0.1:" + std::to_string(server->port()) + target;
     if (!bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + bearer);
-    if (!body.is_null()) {
+    if (body) {
       req.headers.emplace_back("Content-Type", "application/json");
-      req.body = body.dump();
+      req.body = *body;
     }
     auto f = http.perform(std::move(req));
     if (f.wait_for(10s) != std::future_status::ready) BOOST_FAIL("no answer within 10 s");
@@ -163,24 +174,6 @@ struct admin_fixture {
     a.status = res.status;
     a.text = res.body;
     a.headers = res.headers;
-    a.body = json::parse(res.body, nullptr, false);
-    return a;
-  }
-  answer get(const std::string& target) { return call("GET", target); }
-  /// A request with exactly these body bytes.
-  answer raw(const std::string& method, const std::string& target, const std::string& body) {
-    net::client_request req;
-    req.method = method;
-    req.url = "http://127.0.0.1:" + std::to_string(server->port()) + target;
-    req.headers.emplace_back("Authorization", "Bearer " + token);
-    req.headers.emplace_back("Content-Type", "application/json");
-    req.body = body;
-    auto f = http.perform(std::move(req));
-    if (f.wait_for(10s) != std::future_status::ready) BOOST_FAIL("no answer within 10 s");
-    auto res = f.get();
-    answer a;
-    a.status = res.status;
-    a.text = res.body;
     a.body = json::parse(res.body, nullptr, false);
     return a;
   }
