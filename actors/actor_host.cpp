@@ -26,7 +26,7 @@ struct actor_host::impl {
   net::http_client& http;
   system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
-  caf::actor store, dispatcher, timers, router;
+  caf::actor store, dispatcher, timers, router, prospects;
   impl(engine_context& c, net::http_client& h) : ctx(c), http(h) {}
 };
 
@@ -45,6 +45,8 @@ void actor_host::start() {
   i.timers = spawn_timer_service(*i.sys, i.ctx, i.store);
   i.router = spawn_router(*i.sys, i.ctx, i.store, i.dispatcher, i.timers);
   set_dispatcher_router(i.dispatcher, i.router);
+  i.prospects = spawn_prospect_owner(*i.sys, i.ctx, i.store, i.dispatcher);
+  caf::anon_send(i.dispatcher, set_prospects_atom::value, i.prospects);
   set_timer_router(i.timers, i.router);
   // /readyz promises timers are loaded: wait until the timer service and the dispatcher
   // have run their start-up (they answer only after it).
@@ -58,10 +60,10 @@ void actor_host::start() {
 void actor_host::shutdown() {
   auto& i = *impl_;
   if (!i.sys) return;
-  for (auto* a : {&i.router, &i.timers, &i.dispatcher, &i.store}) {
+  for (auto* a : {&i.router, &i.prospects, &i.timers, &i.dispatcher, &i.store}) {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   }
-  i.router = i.timers = i.dispatcher = i.store = caf::actor{};
+  i.router = i.prospects = i.timers = i.dispatcher = i.store = caf::actor{};
   i.sys.reset();  // waits for every actor
 }
 
@@ -91,8 +93,18 @@ void actor_host::submit(storage::write_set ws, std::vector<core::command> comman
 }
 
 void actor_host::cancel_export(const std::string& export_id, commit_done done) {
-  if (!impl_->dispatcher) return done(false, "engine is shutting down");
-  caf::anon_send(impl_->dispatcher, cancel_atom::value, export_id, std::move(done));
+  if (!impl_->prospects) return done(false, "engine is shutting down");
+  caf::anon_send(impl_->prospects, cancel_atom::value, export_id, std::move(done));
+}
+
+void actor_host::intake_prospect(prospect_intake in) {
+  if (!impl_->prospects) return in.done(delivery_outcome::unavailable);
+  caf::anon_send(impl_->prospects, intake_atom::value, std::move(in));
+}
+
+void actor_host::start_export(const std::string& org, export_started done) {
+  if (!impl_->prospects) return done(false, "engine is shutting down");
+  caf::anon_send(impl_->prospects, export_start_atom::value, org, std::move(done));
 }
 
 void actor_host::requeue(uint64_t command_id, commit_done done) {

@@ -29,6 +29,8 @@ class actor_host : public engine_port {
               commit_done done) override;
   void requeue(uint64_t command_id, commit_done done) override;
   void cancel_export(const std::string& export_id, commit_done done) override;
+  void intake_prospect(prospect_intake in) override;
+  void start_export(const std::string& org, export_started done) override;
   std::string breakers_json() override;
   void expedite(const std::string& org, const std::string& opp,
                 std::function<void(uint64_t)> done) override;

@@ -173,6 +173,7 @@ struct dispatcher_state {
   std::map<std::string, std::string> key_targets;  ///< Lever API key -> "lever:<fp>"
   std::mt19937_64 rng{std::random_device{}()};
   caf::actor router;
+  caf::actor prospects;  ///< the prospect owner: export results and drops go there
   bool tick_pending = false;
   static inline const char* name = "vouch.dispatcher";
 };
@@ -241,10 +242,8 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         auto* job = job_of(*ctx, st.exports, export_id_of(c));
         if (job && job->state == core::export_state::cancelled) {
           // Cancelled: the prospect stays stored for a later export; nothing goes out.
-          storage::write_set ws;
-          drop_export(*ctx, c, now_ms(), ws);
-          self->send(store, commit_cb_atom::value, std::move(ws),
-                     commit_done([](bool, const std::string&) {}));
+          // Cancelled: the owner puts the prospect back to stored; nothing goes out.
+          self->send(st.prospects, export_drop_atom::value, c);
           return outbox_queue::verdict::drop;
         }
       }
@@ -321,18 +320,11 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         };
         self->send(self->state.router, route_atom::value, std::move(in));
       },
-      [=](cancel_atom, const std::string& export_id, commit_done& done) {
-        auto* job = job_of(*ctx, self->state.exports, export_id);
-        if (!job) return done(false, "no export " + export_id);
-        if (job->state != core::export_state::running)
-          return done(false, std::string("export ") + export_id + " is already " +
-                                 core::to_string(job->state));
-        job->state = core::export_state::cancelled;
-        job->updated_at = now_ms();
-        storage::write_set ws;
-        storage::put_export(ws, *job);
-        self->send(store, commit_cb_atom::value, std::move(ws), std::move(done));
-        pump();  // drops the queued commands of the job
+      [=](set_prospects_atom, caf::actor p) { self->state.prospects = std::move(p); },
+      [=](cancelled_atom, const std::string& export_id) {
+        // The owner committed the cancellation: read the job again, drop its queued commands.
+        self->state.exports.erase(export_id);
+        pump();
       },
       [=](tick_atom) {
         self->state.tick_pending = false;
@@ -419,22 +411,9 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
           cmd.status = core::command_status::dead;
         }
         if (cmd.kind == core::command_kind::prospect_export) {
-          // Not a candidate's command: the prospect and its export job record the end.
-          storage::write_set ws;
-          finish_export(*ctx, cmd, out.ok ? &out : nullptr, out.error,
-                        job_of(*ctx, st.exports, export_id_of(cmd)), now, ws);
-          // If the result cannot be committed the command is still pending in LMDB: queue it
-          // again (its Lever search finds what the first run created; nothing is doubled).
-          auto me = caf::actor_cast<caf::actor>(self);
-          self->send(store, commit_cb_atom::value, std::move(ws),
-                     commit_done([me, cmd](bool ok, const std::string& err) mutable {
-                       if (ok) return;
-                       spdlog::error("msg=result_commit_failed command={} kind={} error={:?}",
-                                     cmd.id, core::to_string(cmd.kind), err);
-                       cmd.next_at = now_ms() + 5000;
-                       cmd.status = core::command_status::pending;
-                       caf::anon_send(me, enqueue_atom::value, command_list{cmd});
-                     }));
+          // Not a candidate's command: the prospect owner records the end (prospect, job,
+          // outbox row), and retries its commit until it lands.
+          self->send(st.prospects, export_result_atom::value, cmd, out);
         } else {
           candidate_input in;
           in.org = cmd.org;

@@ -48,6 +48,18 @@ struct candidate_input {
 
 using commit_done = std::function<void(bool ok, const std::string& err)>;
 
+/// A prospect.created event for the prospect owner, with the answer to give.
+struct prospect_intake {
+  std::string org;
+  core::prospect_record record;
+  std::string dedupe_key;
+  delivery_done done;  ///< accepted, duplicate or unavailable
+};
+
+/// The answer to starting a bulk export: ok and the export id, or not ok and why (the same
+/// type as commit_done).
+using export_started = std::function<void(bool ok, const std::string& id_or_error)>;
+
 /// The actors' side as seen from the HTTP handlers. Implemented by the actor host.
 class engine_port {
  public:
@@ -61,6 +73,10 @@ class engine_port {
                       commit_done done) = 0;
   /// Puts a dead command back in the queue (admin retry). done(false, why) if not dead.
   virtual void requeue(uint64_t command_id, commit_done done) = 0;
+  /// Hands a prospect.created event to the prospect owner (the only writer of prospects).
+  virtual void intake_prospect(prospect_intake in) = 0;
+  /// Starts a bulk export of the org's stored prospects through the prospect owner.
+  virtual void start_export(const std::string& org, export_started done) = 0;
   /// Cancels a running bulk export: prospects not exported yet stay stored. done(false, why)
   /// when there is no such export or it already ended.
   virtual void cancel_export(const std::string& export_id, commit_done done) = 0;

@@ -31,11 +31,17 @@ using timers_atom = caf::atom_constant<caf::atom("timers")>;  // timer service: 
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;  // dispatcher: export id
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
-using set_router_atom = caf::atom_constant<caf::atom("setrouter")>;  // dispatcher, timers
-using breakers_atom = caf::atom_constant<caf::atom("breakers")>;     // dispatcher: -> JSON text
-using settled_atom = caf::atom_constant<caf::atom("settled")>;       // dispatcher: id, failed
-using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;   // dispatcher: id
-using expedite_atom = caf::atom_constant<caf::atom("expedite")>;     // dispatcher: org, opp -> n
+using intake_atom = caf::atom_constant<caf::atom("intake")>;            // prospects: intake
+using export_start_atom = caf::atom_constant<caf::atom("expstart")>;    // prospects: org, cb
+using export_result_atom = caf::atom_constant<caf::atom("expresult")>;  // prospects: cmd, out
+using export_drop_atom = caf::atom_constant<caf::atom("expdrop")>;      // prospects: cmd
+using cancelled_atom = caf::atom_constant<caf::atom("cancelled")>;      // dispatcher: export id
+using set_prospects_atom = caf::atom_constant<caf::atom("setprosp")>;   // dispatcher: owner
+using set_router_atom = caf::atom_constant<caf::atom("setrouter")>;     // dispatcher, timers
+using breakers_atom = caf::atom_constant<caf::atom("breakers")>;        // dispatcher: -> JSON text
+using settled_atom = caf::atom_constant<caf::atom("settled")>;          // dispatcher: id, failed
+using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;      // dispatcher: id
+using expedite_atom = caf::atom_constant<caf::atom("expedite")>;        // dispatcher: org, opp -> n
 
 /// The outcome of one store commit, delivered to request() callers.
 struct commit_result {
@@ -53,6 +59,7 @@ using timer_list = std::vector<storage::stored_timer>;
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::candidate_input)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::commit_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::commit_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::prospect_intake)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void(uint64_t)>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::storage::write_set)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::command_list)

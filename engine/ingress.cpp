@@ -418,29 +418,26 @@ void ingress::prospect_created(const simdjson::dom::object& obj, const actors::o
       (std::string(field) == "emails" ? rec.emails : rec.phones).emplace_back(sv);
     }
   }
-  auto key = dedupe_hash("platform|" + rec.org + "|" + msg_id);
-  const auto seen = storage::read_dedupe(*ctx_.db, key);
-  if (seen.status == storage::read_status::found) return respond(accepted("duplicate"));
-  if (seen.status == storage::read_status::failed) {
-    // Fail closed: a duplicate must never be taken for new because a read failed.
+  // The prospect owner checks the delivery key, applies the prospect machine and commits;
+  // the answer comes after the commit.
+  actors::prospect_intake in;
+  in.org = rec.org;
+  in.dedupe_key = dedupe_hash("platform|" + rec.org + "|" + msg_id);
+  in.record = std::move(rec);
+  auto* stats = &ctx_.stats;
+  in.done = [respond, stats, held = in_flight_guard()](delivery_outcome o) {
+    const char* outcome = o == delivery_outcome::accepted    ? "accepted"
+                          : o == delivery_outcome::duplicate ? "duplicate"
+                                                             : "unavailable";
+    stats->inc("vouch_webhooks_total",
+               std::string("source=\"platform\",outcome=\"") + outcome + "\"");
+    if (o == delivery_outcome::accepted) return respond(accepted());
+    if (o == delivery_outcome::duplicate) return respond(accepted("duplicate"));
     auto res = error_response(503, "unavailable", "storage is unavailable; retry later");
     res.headers.push_back({"Retry-After", "5"});
-    return respond(std::move(res));
-  }
-  auto plan = actors::intake_prospect(ctx_, org, std::move(rec), key, now_ms());
-  auto* stats = &ctx_.stats;
-  ctx_.port->submit(std::move(plan.ws), std::move(plan.commands),
-                    [respond, stats, held = in_flight_guard()](bool ok, const std::string&) {
-                      stats->inc("vouch_webhooks_total",
-                                 std::string("source=\"platform\",outcome=\"") +
-                                     (ok ? "accepted" : "unavailable") + "\"");
-                      if (!ok) {
-                        auto res = error_response(503, "unavailable", "storage is unavailable");
-                        res.headers.push_back({"Retry-After", "5"});
-                        return respond(std::move(res));
-                      }
-                      respond(accepted());
-                    });
+    respond(std::move(res));
+  };
+  ctx_.port->intake_prospect(std::move(in));
 }
 
 void ingress::hire_confirmation(net::http_request&& req, reply_fn respond,

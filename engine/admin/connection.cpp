@@ -89,30 +89,32 @@ void admin_api::impl::put_lever(const std::string& org, const call& c, const ans
         storage::write_set ws;
         storage::put_org(ws, rec);
         json body = render_lever_connection(rec);
-        std::vector<core::command> commands;
-        if (p.export_existing) {
-          // export_existing_prospects: start a bulk export in the same commit.
-          auto plan = actors::start_export(ctx, org, now_ms());
-          for (auto& op : plan.ws.ops) ws.ops.push_back(std::move(op));
-          commands = std::move(plan.commands);
-          body["export_id"] = plan.export_id;
-        }
+        const bool export_existing = p.export_existing;
         // Once committed, check the key with one live call and answer with its health: a
         // key Lever refuses is stored all the same (the operator sees why at once).
         answer then = a;
         auto self = shared_from_this();
-        then.then = [self, org, a](net::http_response res) {
+        then.then = [self, org, a, export_existing](net::http_response res) {
           if (res.status != 200) return a.send(std::move(res));
-          self->check_key(org, [a, res](json health) mutable {
-            json body = json::parse(res.body, nullptr, false);
-            if (body.is_object()) {
-              body["health"] = std::move(health);
-              res.body = dump(body);
-            }
-            a.send(std::move(res));
+          auto finish = [self, org, a](net::http_response res, json extra) {
+            self->check_key(org, [a, res, extra](json health) mutable {
+              json body = json::parse(res.body, nullptr, false);
+              if (body.is_object()) {
+                body["health"] = std::move(health);
+                body.update(extra);
+                res.body = dump(body);
+              }
+              a.send(std::move(res));
+            });
+          };
+          if (!export_existing || !self->ctx.port) return finish(std::move(res), json::object());
+          // export_existing_prospects: once the connection is saved, the prospect owner
+          // starts the bulk export (a failure says so; the PUT may be sent again).
+          self->ctx.port->start_export(org, [finish, res](bool ok, const std::string& id) {
+            finish(res, ok ? json{{"export_id", id}} : json{{"export_error", id}});
           });
         };
-        commit(std::move(ws), org, then, slot, 200, std::move(body), std::move(commands));
+        commit(std::move(ws), org, then, slot, 200, std::move(body));
       },
       a);
 }

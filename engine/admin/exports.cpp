@@ -10,13 +10,12 @@ void admin_api::impl::start_export(const std::string& org, const answer& a) {
   if (!view) return a.not_found("no org " + org);
   if (!view->rec.connected || view->api_key.empty())
     return a.error(409, "not_connected", "org " + org + " has no Lever connection to export to");
-  exclusive(
-      [this, org, a](slot_ptr slot) {
-        auto plan = actors::start_export(ctx, org, now_ms());
-        commit(std::move(plan.ws), "", a, slot, 202, json{{"id", plan.export_id}},
-               std::move(plan.commands));
-      },
-      a);
+  if (!ctx.port) return a.error(503, "unavailable", "the engine is not running");
+  // The prospect owner picks the prospects and commits the job with their commands.
+  ctx.port->start_export(org, [a](bool ok, const std::string& id_or_error) {
+    if (!ok) return a.error(503, "unavailable", "the export did not start: " + id_or_error);
+    a.json_body(202, {{"id", id_or_error}});
+  });
 }
 
 void admin_api::impl::get_export(const std::string& id, const answer& a) {

@@ -15,10 +15,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <openssl/sha.h>
+#include <nlohmann/json.hpp>
 
 #include "actors/engine_context.hpp"
+#include "actors/prospects.hpp"
+#include "actors/wall_clock.hpp"
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "engine/admin_api.hpp"
@@ -82,6 +84,19 @@ struct fake_port : actors::engine_port {
   /// What the dispatcher would say of its breakers.
   std::string breakers = "[]";
   std::string breakers_json() override { return breakers; }
+  /// The prospect owner's work, synchronously on the caller's thread.
+  actors::engine_context* ctx = nullptr;
+  void intake_prospect(actors::prospect_intake in) override { in.done(outcome); }
+  void start_export(const std::string& org, actors::export_started done) override {
+    auto plan = actors::start_export(*ctx, org, actors::now_ms());
+    {
+      std::lock_guard<std::mutex> g(mu);
+      for (auto& c : plan.commands) submitted.push_back(c);
+    }
+    const auto id = plan.export_id;
+    commit(std::move(plan.ws),
+           [done, id](bool ok, const std::string& err) { done(ok, ok ? id : err); });
+  }
   void expedite(const std::string&, const std::string&,
                 std::function<void(uint64_t)> done) override {
     done(0);
@@ -130,6 +145,7 @@ struct admin_fixture {
     ctx.orgs =
         std::make_unique<actors::org_directory>(*ctx.db, ctx.master_key, ctx.cfg.lever.base_url);
     port.db = ctx.db.get();
+    port.ctx = &ctx;
     ctx.port = &port;
     api = std::make_unique<engine::admin_api>(ctx, http);
     server = std::make_unique<net::http_server>(net::server_options{},
@@ -149,8 +165,7 @@ struct admin_fixture {
 
   answer call(const std::string& method, const std::string& target, const json& body = nullptr,
               const std::string& bearer = token) {
-    return send(method, target, body.is_null() ? std::nullopt : std::optional(body.dump()),
-                bearer);
+    return send(method, target, body.is_null() ? std::nullopt : std::optional(body.dump()), bearer);
   }
   answer get(const std::string& target) { return call("GET", target); }
   /// A request with exactly these body bytes.
