@@ -26,7 +26,8 @@ struct actor_host::impl {
   net::http_client& http;
   system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
-  caf::actor store, dispatcher, timers, router, prospects;
+  store_actor store;
+  caf::actor dispatcher, timers, router, prospects;
   impl(engine_context& c, net::http_client& h) : ctx(c), http(h) {}
 };
 
@@ -60,10 +61,12 @@ void actor_host::start() {
 void actor_host::shutdown() {
   auto& i = *impl_;
   if (!i.sys) return;
-  for (auto* a : {&i.router, &i.prospects, &i.timers, &i.dispatcher, &i.store}) {
+  for (auto* a : {&i.router, &i.prospects, &i.timers, &i.dispatcher}) {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   }
-  i.router = i.prospects = i.timers = i.dispatcher = i.store = caf::actor{};
+  if (i.store) caf::anon_send_exit(i.store, caf::exit_reason::user_shutdown);
+  i.router = i.prospects = i.timers = i.dispatcher = caf::actor{};
+  i.store = store_actor{};
   i.sys.reset();  // waits for every actor
 }
 
@@ -75,9 +78,29 @@ void actor_host::deliver(candidate_input in) {
   caf::anon_send(impl_->router, route_atom::value, std::move(in));
 }
 
+namespace {
+/// Asks the store from a thread outside CAF (admin and ingress threads): a short-lived
+/// actor makes the request and calls `done` with the answer. This is the io boundary: a
+/// thread that is no actor cannot hold a response promise, so a callback is the way back.
+void ask_store(caf::actor_system& sys, store_actor store, storage::write_set ws, commit_done done) {
+  sys.spawn([store, ws = std::move(ws), done](caf::event_based_actor* self) mutable {
+    self->request(store, caf::infinite, commit_atom::value, std::move(ws))
+        .then(
+            [=](const commit_result& r) {
+              done(r.ok, r.error);
+              self->quit();
+            },
+            [=](const caf::error& e) {
+              done(false, caf::to_string(e));
+              self->quit();
+            });
+  });
+}
+}  // namespace
+
 void actor_host::commit(storage::write_set ws, commit_done done) {
   if (!impl_->store) return done(false, "engine is shutting down");
-  caf::anon_send(impl_->store, commit_cb_atom::value, std::move(ws), std::move(done));
+  ask_store(*impl_->sys, impl_->store, std::move(ws), std::move(done));
 }
 
 void actor_host::submit(storage::write_set ws, std::vector<core::command> commands,
@@ -89,7 +112,7 @@ void actor_host::submit(storage::write_set ws, std::vector<core::command> comman
     if (ok && !commands.empty()) caf::anon_send(dispatcher, enqueue_atom::value, commands);
     done(ok, err);
   };
-  caf::anon_send(impl_->store, commit_cb_atom::value, std::move(ws), std::move(then));
+  ask_store(*impl_->sys, impl_->store, std::move(ws), std::move(then));
 }
 
 void actor_host::cancel_export(const std::string& export_id, commit_done done) {
@@ -125,7 +148,9 @@ std::string actor_host::system_json() {
   };
   ask(i.router, "actors");
   ask(i.dispatcher, "outbox_queue");
-  ask(i.store, "store");
+  self->request(i.store, timeout, stats_atom::value)
+      .receive([&](const std::string& s) { j["store"] = nlohmann::json::parse(s, nullptr, false); },
+               [&](caf::error&) { j["store"] = nullptr; });
   self->request(i.timers, timeout, stats_atom::value)
       .receive([&](uint64_t n) { j["timers_pending"] = n; },
                [&](caf::error&) { j["timers_pending"] = nullptr; });

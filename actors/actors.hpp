@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "actors/engine_context.hpp"
+#include "actors/messages.hpp"
 #include "storage/repository.hpp"
 
 namespace vouch::net {
@@ -17,24 +18,24 @@ namespace vouch::actors {
 
 /// The single LMDB writer, on its own thread: batches every write set waiting in its
 /// mailbox into one durable transaction (group commit), then answers each sender.
-caf::actor spawn_store(caf::actor_system& sys, engine_context& ctx);
+store_actor spawn_store(caf::actor_system& sys, engine_context& ctx);
 
 /// Keeps one candidate actor per (org, opportunity) resident while it is busy, loads it
 /// from LMDB on its first message, and passivates it after `passivate_after` idle.
-caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, caf::actor store,
+caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, store_actor store,
                         caf::actor dispatcher, caf::actor timers);
 
 /// One candidate actor, spawned by the router (`parent`) with the record it read:
 /// `loaded.status` failed means the record could not be read, and the actor answers every
 /// input 503 and asks the router to let it go. `handled` counts the inputs it has taken.
-caf::actor spawn_candidate(caf::event_based_actor* parent, engine_context& ctx, caf::actor store,
+caf::actor spawn_candidate(caf::event_based_actor* parent, engine_context& ctx, store_actor store,
                            caf::actor dispatcher, caf::actor timers, caf::actor router,
                            storage::candidate_read loaded,
                            std::shared_ptr<std::atomic<uint64_t>> handled);
 
 /// Delivers outbox commands to the Lever, platform and mail workers, with backoff,
 /// Retry-After and dead letters; results go back to the candidates through the router.
-caf::actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, caf::actor store,
+caf::actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, store_actor store,
                             net::http_client& http);
 
 /// The dispatcher routes results through the router, which is spawned after it.
@@ -43,12 +44,12 @@ void set_dispatcher_router(caf::actor dispatcher, caf::actor router);
 /// The one writer of prospect and export records: prospect.created intake, bulk export
 /// start, export results, drops of cancelled jobs and cancellation, one at a time, each
 /// committed before the next (so no read is ever stale), through core/prospect_machine.
-caf::actor spawn_prospect_owner(caf::actor_system& sys, engine_context& ctx, caf::actor store,
+caf::actor spawn_prospect_owner(caf::actor_system& sys, engine_context& ctx, store_actor store,
                                 caf::actor dispatcher);
 
 /// Holds pending durable timers in memory (loaded from LMDB at start) and fires each one
 /// at its due time through the router. Also prunes dedupe keys older than 30 days.
-caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx, caf::actor store);
+caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx, store_actor store);
 
 /// Timers fire through the router, which is spawned after the timer service.
 void set_timer_router(caf::actor timers, caf::actor router);

@@ -179,7 +179,7 @@ struct dispatcher_state {
 };
 
 caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_context* ctx,
-                         caf::actor store, net::http_client* http,
+                         store_actor store, net::http_client* http,
                          std::vector<core::command> pending) {
   auto limiter = std::make_shared<rate_limiter>(ctx->cfg.lever.rate_per_s, ctx->cfg.lever.burst);
   std::string platform_key, err;
@@ -391,8 +391,9 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
             cmd.next_at = now + d.delay.count();
             storage::write_set ws;
             storage::put_command(ws, cmd);
-            self->send(store, commit_cb_atom::value, std::move(ws),
-                       commit_done([](bool, const std::string&) {}));
+            // The attempt count and next time, for a restart; the queue has them already.
+            self->request(store, caf::infinite, commit_atom::value, std::move(ws))
+                .then([](const commit_result&) {}, [](const caf::error&) {});
             st.queue.add(std::move(cmd));
             pump();
             arm();
@@ -518,7 +519,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
 
 }  // namespace
 
-caf::actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, caf::actor store,
+caf::actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, store_actor store,
                             net::http_client& http) {
   // The snapshot is read here, before the router exists: no candidate can commit a new
   // command while it is taken, and commands committed later arrive by enqueue.

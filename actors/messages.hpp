@@ -20,7 +20,6 @@ using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;  // store: write_set -> commit_result
-using commit_cb_atom = caf::atom_constant<caf::atom("commitcb")>;  // store: write_set, callback
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;  // dispatcher: commands
 using requeue_atom = caf::atom_constant<caf::atom("requeue")>;  // dispatcher: id, callback
@@ -65,4 +64,12 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::storage::write_set)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::command_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::timer_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::call_outcome)
+
+namespace vouch::actors {
+/// The store's contract: a write set in, its commit_result out once the group commit that
+/// holds it is durable; and its figures as JSON text. Every writer asks it the same way.
+using store_actor =
+    caf::typed_actor<caf::replies_to<commit_atom, storage::write_set>::with<commit_result>,
+                     caf::replies_to<stats_atom>::with<std::string>>;
+}  // namespace vouch::actors
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::core::command)

@@ -26,7 +26,7 @@ struct prospect_owner_state {
 constexpr std::chrono::seconds retry_commit_after{2};
 
 caf::behavior prospect_owner(caf::stateful_actor<prospect_owner_state>* self, engine_context* ctx,
-                             caf::actor store, caf::actor dispatcher) {
+                             store_actor store, caf::actor dispatcher) {
   // Commits `ws`, then enqueues `commands` and calls `then` with the store's answer. The
   // await holds this actor's next message until the commit is done.
   auto commit_then = [=](storage::write_set ws, std::vector<core::command> commands,
@@ -108,7 +108,7 @@ caf::behavior prospect_owner(caf::stateful_actor<prospect_owner_state>* self, en
 
 }  // namespace
 
-caf::actor spawn_prospect_owner(caf::actor_system& sys, engine_context& ctx, caf::actor store,
+caf::actor spawn_prospect_owner(caf::actor_system& sys, engine_context& ctx, store_actor store,
                                 caf::actor dispatcher) {
   return sys.spawn(prospect_owner, &ctx, store, dispatcher);
 }

@@ -79,8 +79,8 @@ void passivate(caf::event_based_actor* self, router_state& st, resident& r) {
   self->send(r.handle, stop_atom::value);
 }
 
-caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ctx, caf::actor store,
-                     caf::actor dispatcher, caf::actor timers) {
+caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ctx,
+                     store_actor store, caf::actor dispatcher, caf::actor timers) {
   auto activate = [=](resident& r, const std::string& org, const std::string& opp) {
     auto loaded = storage::read_candidate(*ctx->db, org, opp);
     if (loaded.status != storage::read_status::found) {
@@ -262,7 +262,7 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
 
 }  // namespace
 
-caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, caf::actor store,
+caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, store_actor store,
                         caf::actor dispatcher, caf::actor timers) {
   return sys.spawn(router, &ctx, store, dispatcher, timers);
 }

@@ -9,13 +9,14 @@
 namespace vouch::actors {
 namespace {
 
-/// One waiter of the batch being built: either an actor's request or a plain callback.
+/// One waiter of the batch being built: a write set and the promise of its answer.
 struct waiter {
   storage::write_set ws;
-  caf::response_promise promise;
-  commit_done callback;
-  bool has_promise = false;
+  caf::typed_response_promise<commit_result> promise;
 };
+
+/// The store's public contract plus the flush it sends itself (private: not in store_actor).
+using store_impl = store_actor::extend<caf::reacts_to<flush_atom, uint64_t>>;
 
 struct store_state {
   std::vector<waiter> batch;
@@ -26,7 +27,7 @@ struct store_state {
 
 constexpr std::size_t max_batch = 256;
 
-void commit_batch(caf::stateful_actor<store_state>* self, engine_context& ctx) {
+void commit_batch(store_impl::stateful_pointer<store_state> self, engine_context& ctx) {
   auto& batch = self->state.batch;
   if (batch.empty()) return;
   ++self->state.generation;
@@ -56,13 +57,13 @@ void commit_batch(caf::stateful_actor<store_state>* self, engine_context& ctx) {
       spdlog::error("msg=lmdb_commit_failed batch={} error={:?}", batch.size(), r.err);
       ctx.stats.inc("vouch_lmdb_commit_failures_total");
     }
-    if (w.has_promise) w.promise.deliver(res);
-    if (w.callback) w.callback(res.ok, res.error);
+    w.promise.deliver(res);
   }
   batch.clear();
 }
 
-caf::behavior store(caf::stateful_actor<store_state>* self, engine_context* ctx) {
+store_impl::behavior_type store(store_impl::stateful_pointer<store_state> self,
+                                engine_context* ctx) {
   // Commit when the mailbox has drained: a flush message queued behind everything that
   // was waiting marks that point (STACK.md §9: faster than a deadline timer).
   auto add = [=](waiter w) {
@@ -76,21 +77,14 @@ caf::behavior store(caf::stateful_actor<store_state>* self, engine_context* ctx)
       [=](commit_atom, storage::write_set& ws) -> caf::result<commit_result> {
         waiter w;
         w.ws = std::move(ws);
-        w.promise = self->make_response_promise();
-        w.has_promise = true;
+        w.promise = self->make_response_promise<commit_result>();
         add(std::move(w));
         return caf::delegated<commit_result>();
-      },
-      [=](commit_cb_atom, storage::write_set& ws, commit_done& done) {
-        waiter w;
-        w.ws = std::move(ws);
-        w.callback = std::move(done);
-        add(std::move(w));
       },
       [=](flush_atom, uint64_t gen) {
         if (gen == self->state.generation) commit_batch(self, *ctx);
       },
-      [=](stats_atom) {
+      [=](stats_atom) -> std::string {
         const auto& st = self->state;
         return std::string("{\"commits\":") + std::to_string(st.commits) +
                ",\"last_batch\":" + std::to_string(st.last_batch) +
@@ -103,8 +97,8 @@ caf::behavior store(caf::stateful_actor<store_state>* self, engine_context* ctx)
 
 }  // namespace
 
-caf::actor spawn_store(caf::actor_system& sys, engine_context& ctx) {
-  return sys.spawn<caf::detached>(store, &ctx);
+store_actor spawn_store(caf::actor_system& sys, engine_context& ctx) {
+  return caf::actor_cast<store_actor>(sys.spawn<caf::detached>(store, &ctx));
 }
 
 }  // namespace vouch::actors

@@ -40,7 +40,7 @@ void publish_pending(engine_context& ctx) {
 }
 
 caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_context* ctx,
-                            caf::actor store, std::vector<storage::stored_timer> stored) {
+                            store_actor store, std::vector<storage::stored_timer> stored) {
   self->delayed_send(self, std::chrono::seconds(2), prune_atom::value);
   for (auto& t : stored) self->state.due.emplace(t.timer.due, std::move(t));
   publish_pending(*ctx);
@@ -91,8 +91,9 @@ caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_conte
         self->state.prune_from = seen > prune_slice ? last : std::string{};
         if (!ws.empty()) {
           ctx->stats.inc("vouch_dedupe_pruned_total", "", ws.ops.size());
-          self->send(store, commit_cb_atom::value, std::move(ws),
-                     commit_done([](bool, const std::string&) {}));
+          // Pruning is best effort: a slice that fails is found again on the next round.
+          self->request(store, caf::infinite, commit_atom::value, std::move(ws))
+              .then([](const commit_result&) {}, [](const caf::error&) {});
         }
         if (seen <= prune_slice) {
           // Once per round, hand memory freed by passivated actors back to the system:
@@ -108,7 +109,7 @@ caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_conte
 
 }  // namespace
 
-caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx, caf::actor store) {
+caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx, store_actor store) {
   // Read before the router exists, like the dispatcher's outbox: a timer a candidate sets
   // later arrives by message only, so no timer is held twice.
   // Detached: pruning scans LMDB and malloc_trim may take milliseconds; on its own thread
