@@ -44,8 +44,8 @@ void set_dispatcher_router(caf::actor dispatcher, caf::actor router);
 /// The one writer of prospect and export records: prospect.created intake, bulk export
 /// start, export results, drops of cancelled jobs and cancellation, one at a time, each
 /// committed before the next (so no read is ever stale), through core/prospect_machine.
-caf::actor spawn_prospect_owner(caf::actor_system& sys, engine_context& ctx, store_actor store,
-                                caf::actor dispatcher);
+prospect_owner_actor spawn_prospect_owner(caf::actor_system& sys, engine_context& ctx,
+                                          store_actor store, caf::actor dispatcher);
 
 /// Holds pending durable timers in memory (loaded from LMDB at start) and fires each one
 /// at its due time through the router. Also prunes dedupe keys older than 30 days.

@@ -173,7 +173,7 @@ struct dispatcher_state {
   std::map<std::string, std::string> key_targets;  ///< Lever API key -> "lever:<fp>"
   std::mt19937_64 rng{std::random_device{}()};
   caf::actor router;
-  caf::actor prospects;  ///< the prospect owner: export results and drops go there
+  prospect_owner_actor prospects;  ///< the prospect owner: export results and drops go there
   bool tick_pending = false;
   static inline const char* name = "vouch.dispatcher";
 };
@@ -320,7 +320,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         };
         self->send(self->state.router, route_atom::value, std::move(in));
       },
-      [=](set_prospects_atom, caf::actor p) { self->state.prospects = std::move(p); },
+      [=](set_prospects_atom, prospect_owner_actor p) { self->state.prospects = std::move(p); },
       [=](cancelled_atom, const std::string& export_id) {
         // The owner committed the cancellation: read the job again, drop its queued commands.
         self->state.exports.erase(export_id);

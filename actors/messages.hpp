@@ -71,5 +71,14 @@ namespace vouch::actors {
 using store_actor =
     caf::typed_actor<caf::replies_to<commit_atom, storage::write_set>::with<commit_result>,
                      caf::replies_to<stats_atom>::with<std::string>>;
+
+/// The prospect owner's contract (actors/prospect_actor.cpp). Answers go to the callback in
+/// the message where the asker is outside CAF (ingress and admin threads).
+using prospect_owner_actor =
+    caf::typed_actor<caf::reacts_to<intake_atom, prospect_intake>,
+                     caf::reacts_to<export_start_atom, std::string, export_started>,
+                     caf::reacts_to<export_result_atom, core::command, call_outcome>,
+                     caf::reacts_to<export_drop_atom, core::command>,
+                     caf::reacts_to<cancel_atom, std::string, commit_done>>;
 }  // namespace vouch::actors
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::core::command)

@@ -25,8 +25,9 @@ struct prospect_owner_state {
 /// command stays pending in LMDB meanwhile, so a restart sends it again.
 constexpr std::chrono::seconds retry_commit_after{2};
 
-caf::behavior prospect_owner(caf::stateful_actor<prospect_owner_state>* self, engine_context* ctx,
-                             store_actor store, caf::actor dispatcher) {
+prospect_owner_actor::behavior_type prospect_owner(
+    prospect_owner_actor::stateful_pointer<prospect_owner_state> self, engine_context* ctx,
+    store_actor store, caf::actor dispatcher) {
   // Commits `ws`, then enqueues `commands` and calls `then` with the store's answer. The
   // await holds this actor's next message until the commit is done.
   auto commit_then = [=](storage::write_set ws, std::vector<core::command> commands,
@@ -35,7 +36,7 @@ caf::behavior prospect_owner(caf::stateful_actor<prospect_owner_state>* self, en
         .await(
             [=](commit_result& r) {
               if (r.ok && !commands.empty())
-                self->send(dispatcher, enqueue_atom::value, command_list(commands));
+                caf::anon_send(dispatcher, enqueue_atom::value, command_list(commands));
               then(r);
             },
             [=](caf::error& e) {
@@ -99,7 +100,7 @@ caf::behavior prospect_owner(caf::stateful_actor<prospect_owner_state>* self, en
         storage::put_export(ws, *job);
         commit_then(std::move(ws), {}, [=](const commit_result& r) {
           // The dispatcher drops the job's queued exports (each comes back as a drop).
-          if (r.ok) self->send(dispatcher, cancelled_atom::value, export_id);
+          if (r.ok) caf::anon_send(dispatcher, cancelled_atom::value, export_id);
           done(r.ok, r.error);
         });
       },
@@ -108,8 +109,8 @@ caf::behavior prospect_owner(caf::stateful_actor<prospect_owner_state>* self, en
 
 }  // namespace
 
-caf::actor spawn_prospect_owner(caf::actor_system& sys, engine_context& ctx, store_actor store,
-                                caf::actor dispatcher) {
+prospect_owner_actor spawn_prospect_owner(caf::actor_system& sys, engine_context& ctx,
+                                          store_actor store, caf::actor dispatcher) {
   return sys.spawn(prospect_owner, &ctx, store, dispatcher);
 }
 
