@@ -27,7 +27,8 @@ struct actor_host::impl {
   system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   store_actor store;
-  caf::actor dispatcher, timers, router;
+  caf::actor dispatcher, router;
+  timer_service_actor timers;
   prospect_owner_actor prospects;
   impl(engine_context& c, net::http_client& h) : ctx(c), http(h) {}
 };
@@ -63,11 +64,13 @@ void actor_host::shutdown() {
   auto& i = *impl_;
   if (!i.sys) return;
   if (i.prospects) caf::anon_send_exit(i.prospects, caf::exit_reason::user_shutdown);
-  for (auto* a : {&i.router, &i.timers, &i.dispatcher}) {
+  if (i.timers) caf::anon_send_exit(i.timers, caf::exit_reason::user_shutdown);
+  for (auto* a : {&i.router, &i.dispatcher}) {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   }
   if (i.store) caf::anon_send_exit(i.store, caf::exit_reason::user_shutdown);
-  i.router = i.timers = i.dispatcher = caf::actor{};
+  i.router = i.dispatcher = caf::actor{};
+  i.timers = timer_service_actor{};
   i.prospects = prospect_owner_actor{};
   i.store = store_actor{};
   i.sys.reset();  // waits for every actor

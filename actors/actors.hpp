@@ -23,13 +23,13 @@ store_actor spawn_store(caf::actor_system& sys, engine_context& ctx);
 /// Keeps one candidate actor per (org, opportunity) resident while it is busy, loads it
 /// from LMDB on its first message, and passivates it after `passivate_after` idle.
 caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, store_actor store,
-                        caf::actor dispatcher, caf::actor timers);
+                        caf::actor dispatcher, timer_service_actor timers);
 
 /// One candidate actor, spawned by the router (`parent`) with the record it read:
 /// `loaded.status` failed means the record could not be read, and the actor answers every
 /// input 503 and asks the router to let it go. `handled` counts the inputs it has taken.
 caf::actor spawn_candidate(caf::event_based_actor* parent, engine_context& ctx, store_actor store,
-                           caf::actor dispatcher, caf::actor timers, caf::actor router,
+                           caf::actor dispatcher, timer_service_actor timers, caf::actor router,
                            storage::candidate_read loaded,
                            std::shared_ptr<std::atomic<uint64_t>> handled);
 
@@ -49,9 +49,10 @@ prospect_owner_actor spawn_prospect_owner(caf::actor_system& sys, engine_context
 
 /// Holds pending durable timers in memory (loaded from LMDB at start) and fires each one
 /// at its due time through the router. Also prunes dedupe keys older than 30 days.
-caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx, store_actor store);
+timer_service_actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx,
+                                        store_actor store);
 
 /// Timers fire through the router, which is spawned after the timer service.
-void set_timer_router(caf::actor timers, caf::actor router);
+void set_timer_router(timer_service_actor timers, caf::actor router);
 
 }  // namespace vouch::actors

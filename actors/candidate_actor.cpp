@@ -52,7 +52,7 @@ std::optional<delivery_outcome> check_delivery(engine_context& ctx, const candid
 }
 
 caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_context* ctx,
-                        store_actor store, caf::actor dispatcher, caf::actor timers,
+                        store_actor store, caf::actor dispatcher, timer_service_actor timers,
                         caf::actor router, storage::candidate_read loaded,
                         std::shared_ptr<std::atomic<uint64_t>> handled) {
   self->state.exists = loaded.status == storage::read_status::found;
@@ -132,7 +132,7 @@ caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_conte
 }  // namespace
 
 caf::actor spawn_candidate(caf::event_based_actor* parent, engine_context& ctx, store_actor store,
-                           caf::actor dispatcher, caf::actor timers, caf::actor router,
+                           caf::actor dispatcher, timer_service_actor timers, caf::actor router,
                            storage::candidate_read loaded,
                            std::shared_ptr<std::atomic<uint64_t>> handled) {
   return parent->spawn(candidate, &ctx, store, dispatcher, timers, router, std::move(loaded),

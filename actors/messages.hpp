@@ -72,6 +72,12 @@ using store_actor =
     caf::typed_actor<caf::replies_to<commit_atom, storage::write_set>::with<commit_result>,
                      caf::replies_to<stats_atom>::with<std::string>>;
 
+/// The timer service's contract: the router to fire through, new timers to hold, and how
+/// many are pending (also its "start-up done" signal).
+using timer_service_actor = caf::typed_actor<caf::reacts_to<set_router_atom, caf::actor>,
+                                             caf::reacts_to<timers_atom, timer_list>,
+                                             caf::replies_to<stats_atom>::with<uint64_t>>;
+
 /// The prospect owner's contract (actors/prospect_actor.cpp). Answers go to the callback in
 /// the message where the asker is outside CAF (ingress and admin threads).
 using prospect_owner_actor =

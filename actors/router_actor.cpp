@@ -80,7 +80,7 @@ void passivate(caf::event_based_actor* self, router_state& st, resident& r) {
 }
 
 caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ctx,
-                     store_actor store, caf::actor dispatcher, caf::actor timers) {
+                     store_actor store, caf::actor dispatcher, timer_service_actor timers) {
   auto activate = [=](resident& r, const std::string& org, const std::string& opp) {
     auto loaded = storage::read_candidate(*ctx->db, org, opp);
     if (loaded.status != storage::read_status::found) {
@@ -263,7 +263,7 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
 }  // namespace
 
 caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, store_actor store,
-                        caf::actor dispatcher, caf::actor timers) {
+                        caf::actor dispatcher, timer_service_actor timers) {
   return sys.spawn(router, &ctx, store, dispatcher, timers);
 }
 

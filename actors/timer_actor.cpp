@@ -20,6 +20,10 @@ constexpr int64_t dedupe_keep_ms = 30LL * 86400000;
 constexpr std::size_t prune_slice = 10000;
 constexpr std::chrono::minutes prune_every{10};
 
+/// Its public contract plus the ticks and prune slices it sends itself.
+using timer_impl =
+    timer_service_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<prune_atom>>;
+
 struct timer_state {
   std::multimap<int64_t, storage::stored_timer> due;  ///< by due time
   caf::actor router;
@@ -39,8 +43,9 @@ void publish_pending(engine_context& ctx) {
                 static_cast<double>(ctx.db->count(storage::table::timers)));
 }
 
-caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_context* ctx,
-                            store_actor store, std::vector<storage::stored_timer> stored) {
+timer_impl::behavior_type timer_service(timer_impl::stateful_pointer<timer_state> self,
+                                        engine_context* ctx, store_actor store,
+                                        std::vector<storage::stored_timer> stored) {
   self->delayed_send(self, std::chrono::seconds(2), prune_atom::value);
   for (auto& t : stored) self->state.due.emplace(t.timer.due, std::move(t));
   publish_pending(*ctx);
@@ -67,12 +72,12 @@ caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_conte
           in.event.timer = t.timer;
           ctx->stats.inc("vouch_timers_fired_total",
                          std::string("kind=\"") + core::to_string(t.timer.kind) + "\"");
-          self->send(self->state.router, route_atom::value, std::move(in));
+          caf::anon_send(self->state.router, route_atom::value, std::move(in));
         }
         publish_pending(*ctx);
         self->delayed_send(self, tick_every, tick_atom::value);
       },
-      [=](stats_atom) { return ctx->db->count(storage::table::timers); },
+      [=](stats_atom) -> uint64_t { return ctx->db->count(storage::table::timers); },
       [=](prune_atom) {
         auto cutoff = now_ms() - dedupe_keep_ms;
         storage::write_set ws;
@@ -109,15 +114,17 @@ caf::behavior timer_service(caf::stateful_actor<timer_state>* self, engine_conte
 
 }  // namespace
 
-caf::actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx, store_actor store) {
+timer_service_actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx,
+                                        store_actor store) {
   // Read before the router exists, like the dispatcher's outbox: a timer a candidate sets
   // later arrives by message only, so no timer is held twice.
   // Detached: pruning scans LMDB and malloc_trim may take milliseconds; on its own thread
   // that never holds up the one CAF worker the router and the candidates share.
-  return sys.spawn<caf::detached>(timer_service, &ctx, store, storage::list_timers(*ctx.db));
+  return caf::actor_cast<timer_service_actor>(
+      sys.spawn<caf::detached>(timer_service, &ctx, store, storage::list_timers(*ctx.db)));
 }
 
-void set_timer_router(caf::actor timers, caf::actor router) {
+void set_timer_router(timer_service_actor timers, caf::actor router) {
   caf::anon_send(timers, set_router_atom::value, router);
 }
 
