@@ -28,10 +28,11 @@ caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, store_actor
 /// One candidate actor, spawned by the router (`parent`) with the record it read:
 /// `loaded.status` failed means the record could not be read, and the actor answers every
 /// input 503 and asks the router to let it go. `handled` counts the inputs it has taken.
-caf::actor spawn_candidate(caf::event_based_actor* parent, engine_context& ctx, store_actor store,
-                           caf::actor dispatcher, timer_service_actor timers, caf::actor router,
-                           storage::candidate_read loaded,
-                           std::shared_ptr<std::atomic<uint64_t>> handled);
+candidate_actor spawn_candidate(caf::event_based_actor* parent, engine_context& ctx,
+                                store_actor store, caf::actor dispatcher,
+                                timer_service_actor timers, caf::actor router,
+                                storage::candidate_read loaded,
+                                std::shared_ptr<std::atomic<uint64_t>> handled);
 
 /// Delivers outbox commands to the Lever, platform and mail workers, with backoff,
 /// Retry-After and dead letters; results go back to the candidates through the router.

@@ -51,10 +51,11 @@ std::optional<delivery_outcome> check_delivery(engine_context& ctx, const candid
   return delivery_outcome::unavailable;
 }
 
-caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_context* ctx,
-                        store_actor store, caf::actor dispatcher, timer_service_actor timers,
-                        caf::actor router, storage::candidate_read loaded,
-                        std::shared_ptr<std::atomic<uint64_t>> handled) {
+candidate_actor::behavior_type candidate(candidate_actor::stateful_pointer<candidate_state> self,
+                                         engine_context* ctx, store_actor store,
+                                         caf::actor dispatcher, timer_service_actor timers,
+                                         caf::actor router, storage::candidate_read loaded,
+                                         std::shared_ptr<std::atomic<uint64_t>> handled) {
   self->state.exists = loaded.status == storage::read_status::found;
   self->state.rec = std::move(loaded.rec);
   if (loaded.status == storage::read_status::failed) self->state.unreadable = loaded.error;
@@ -69,7 +70,7 @@ caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_conte
           spdlog::error("msg=candidate_unreadable org={} opp={} error={:?}", in.org, in.opp,
                         st.unreadable);
           finish(in, delivery_outcome::unavailable);
-          self->send(router, passivate_atom::value, in.org, in.opp);
+          caf::anon_send(router, passivate_atom::value, in.org, in.opp);
           return;
         }
         if (auto seen = check_delivery(*ctx, in)) {
@@ -118,7 +119,8 @@ caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_conte
                   self->state.rec = t.next;
                   self->state.exists = true;
                   if (!prepared.new_commands.empty())
-                    self->send(dispatcher, enqueue_atom::value, std::move(prepared.new_commands));
+                    caf::anon_send(dispatcher, enqueue_atom::value,
+                                   std::move(prepared.new_commands));
                   if (!prepared.new_timers.empty())
                     self->send(timers, timers_atom::value, std::move(prepared.new_timers));
                   finish(in, ignored ? delivery_outcome::ignored : delivery_outcome::accepted);
@@ -131,10 +133,11 @@ caf::behavior candidate(caf::stateful_actor<candidate_state>* self, engine_conte
 
 }  // namespace
 
-caf::actor spawn_candidate(caf::event_based_actor* parent, engine_context& ctx, store_actor store,
-                           caf::actor dispatcher, timer_service_actor timers, caf::actor router,
-                           storage::candidate_read loaded,
-                           std::shared_ptr<std::atomic<uint64_t>> handled) {
+candidate_actor spawn_candidate(caf::event_based_actor* parent, engine_context& ctx,
+                                store_actor store, caf::actor dispatcher,
+                                timer_service_actor timers, caf::actor router,
+                                storage::candidate_read loaded,
+                                std::shared_ptr<std::atomic<uint64_t>> handled) {
   return parent->spawn(candidate, &ctx, store, dispatcher, timers, router, std::move(loaded),
                        std::move(handled));
 }

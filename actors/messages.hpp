@@ -72,6 +72,10 @@ using store_actor =
     caf::typed_actor<caf::replies_to<commit_atom, storage::write_set>::with<commit_result>,
                      caf::replies_to<stats_atom>::with<std::string>>;
 
+/// A candidate actor's contract: its inputs, one at a time, and the router's "leave now".
+using candidate_actor =
+    caf::typed_actor<caf::reacts_to<input_atom, candidate_input>, caf::reacts_to<stop_atom>>;
+
 /// The timer service's contract: the router to fire through, new timers to hold, and how
 /// many are pending (also its "start-up done" signal).
 using timer_service_actor = caf::typed_actor<caf::reacts_to<set_router_atom, caf::actor>,

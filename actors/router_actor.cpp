@@ -21,7 +21,7 @@ namespace {
 // -- router -------------------------------------------------------------------------------
 
 struct resident {
-  caf::actor handle;
+  candidate_actor handle;
   int64_t activated_at = 0, last_used = 0;
   std::string last_event;
   uint64_t sent = 0;                               ///< inputs sent to the actor
