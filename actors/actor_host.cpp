@@ -27,7 +27,8 @@ struct actor_host::impl {
   system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   store_actor store;
-  caf::actor dispatcher, router;
+  caf::actor dispatcher;
+  router_actor router;
   timer_service_actor timers;
   prospect_owner_actor prospects;
   impl(engine_context& c, net::http_client& h) : ctx(c), http(h) {}
@@ -65,11 +66,13 @@ void actor_host::shutdown() {
   if (!i.sys) return;
   if (i.prospects) caf::anon_send_exit(i.prospects, caf::exit_reason::user_shutdown);
   if (i.timers) caf::anon_send_exit(i.timers, caf::exit_reason::user_shutdown);
-  for (auto* a : {&i.router, &i.dispatcher}) {
+  if (i.router) caf::anon_send_exit(i.router, caf::exit_reason::user_shutdown);
+  for (auto* a : {&i.dispatcher}) {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   }
   if (i.store) caf::anon_send_exit(i.store, caf::exit_reason::user_shutdown);
-  i.router = i.dispatcher = caf::actor{};
+  i.dispatcher = caf::actor{};
+  i.router = router_actor{};
   i.timers = timer_service_actor{};
   i.prospects = prospect_owner_actor{};
   i.store = store_actor{};
@@ -152,7 +155,10 @@ std::string actor_host::system_json() {
         .receive([&](const std::string& s) { j[key] = nlohmann::json::parse(s, nullptr, false); },
                  [&](caf::error&) { j[key] = nullptr; });
   };
-  ask(i.router, "actors");
+  self->request(i.router, timeout, stats_atom::value)
+      .receive(
+          [&](const std::string& s) { j["actors"] = nlohmann::json::parse(s, nullptr, false); },
+          [&](caf::error&) { j["actors"] = nullptr; });
   ask(i.dispatcher, "outbox_queue");
   self->request(i.store, timeout, stats_atom::value)
       .receive([&](const std::string& s) { j["store"] = nlohmann::json::parse(s, nullptr, false); },

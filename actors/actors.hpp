@@ -22,16 +22,15 @@ store_actor spawn_store(caf::actor_system& sys, engine_context& ctx);
 
 /// Keeps one candidate actor per (org, opportunity) resident while it is busy, loads it
 /// from LMDB on its first message, and passivates it after `passivate_after` idle.
-caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, store_actor store,
-                        caf::actor dispatcher, timer_service_actor timers);
+router_actor spawn_router(caf::actor_system& sys, engine_context& ctx, store_actor store,
+                          caf::actor dispatcher, timer_service_actor timers);
 
 /// One candidate actor, spawned by the router (`parent`) with the record it read:
 /// `loaded.status` failed means the record could not be read, and the actor answers every
 /// input 503 and asks the router to let it go. `handled` counts the inputs it has taken.
-candidate_actor spawn_candidate(caf::event_based_actor* parent, engine_context& ctx,
-                                store_actor store, caf::actor dispatcher,
-                                timer_service_actor timers, caf::actor router,
-                                storage::candidate_read loaded,
+candidate_actor spawn_candidate(caf::local_actor* parent, engine_context& ctx, store_actor store,
+                                caf::actor dispatcher, timer_service_actor timers,
+                                router_actor router, storage::candidate_read loaded,
                                 std::shared_ptr<std::atomic<uint64_t>> handled);
 
 /// Delivers outbox commands to the Lever, platform and mail workers, with backoff,
@@ -40,7 +39,7 @@ caf::actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, store_a
                             net::http_client& http);
 
 /// The dispatcher routes results through the router, which is spawned after it.
-void set_dispatcher_router(caf::actor dispatcher, caf::actor router);
+void set_dispatcher_router(caf::actor dispatcher, router_actor router);
 
 /// The one writer of prospect and export records: prospect.created intake, bulk export
 /// start, export results, drops of cancelled jobs and cancellation, one at a time, each
@@ -54,6 +53,6 @@ timer_service_actor spawn_timer_service(caf::actor_system& sys, engine_context& 
                                         store_actor store);
 
 /// Timers fire through the router, which is spawned after the timer service.
-void set_timer_router(timer_service_actor timers, caf::actor router);
+void set_timer_router(timer_service_actor timers, router_actor router);
 
 }  // namespace vouch::actors

@@ -54,7 +54,7 @@ std::optional<delivery_outcome> check_delivery(engine_context& ctx, const candid
 candidate_actor::behavior_type candidate(candidate_actor::stateful_pointer<candidate_state> self,
                                          engine_context* ctx, store_actor store,
                                          caf::actor dispatcher, timer_service_actor timers,
-                                         caf::actor router, storage::candidate_read loaded,
+                                         router_actor router, storage::candidate_read loaded,
                                          std::shared_ptr<std::atomic<uint64_t>> handled) {
   self->state.exists = loaded.status == storage::read_status::found;
   self->state.rec = std::move(loaded.rec);
@@ -133,10 +133,9 @@ candidate_actor::behavior_type candidate(candidate_actor::stateful_pointer<candi
 
 }  // namespace
 
-candidate_actor spawn_candidate(caf::event_based_actor* parent, engine_context& ctx,
-                                store_actor store, caf::actor dispatcher,
-                                timer_service_actor timers, caf::actor router,
-                                storage::candidate_read loaded,
+candidate_actor spawn_candidate(caf::local_actor* parent, engine_context& ctx, store_actor store,
+                                caf::actor dispatcher, timer_service_actor timers,
+                                router_actor router, storage::candidate_read loaded,
                                 std::shared_ptr<std::atomic<uint64_t>> handled) {
   return parent->spawn(candidate, &ctx, store, dispatcher, timers, router, std::move(loaded),
                        std::move(handled));

@@ -172,7 +172,7 @@ struct dispatcher_state {
   std::map<std::string, core::breaker> breakers;   ///< by target name (see target_name)
   std::map<std::string, std::string> key_targets;  ///< Lever API key -> "lever:<fp>"
   std::mt19937_64 rng{std::random_device{}()};
-  caf::actor router;
+  router_actor router;
   prospect_owner_actor prospects;  ///< the prospect owner: export results and drops go there
   bool tick_pending = false;
   static inline const char* name = "vouch.dispatcher";
@@ -295,7 +295,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
   self->state.tick_pending = true;
 
   return {
-      [=](set_router_atom, caf::actor r) { self->state.router = std::move(r); },
+      [=](set_router_atom, router_actor r) { self->state.router = std::move(r); },
       [=](enqueue_atom, command_list& cmds) {
         for (auto& c : cmds) self->state.queue.add(std::move(c));
         pump();
@@ -529,7 +529,7 @@ caf::actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, store_a
   return sys.spawn(dispatcher, &ctx, store, &http, std::move(pending));
 }
 
-void set_dispatcher_router(caf::actor dispatcher, caf::actor router) {
+void set_dispatcher_router(caf::actor dispatcher, router_actor router) {
   caf::anon_send(dispatcher, set_router_atom::value, router);
 }
 

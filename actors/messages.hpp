@@ -72,13 +72,21 @@ using store_actor =
     caf::typed_actor<caf::replies_to<commit_atom, storage::write_set>::with<commit_result>,
                      caf::replies_to<stats_atom>::with<std::string>>;
 
+/// The router's contract: an input for a candidate, a candidate's request to be let go,
+/// and its figures (all of them, or one candidate's actor as JSON text).
+using router_actor =
+    caf::typed_actor<caf::reacts_to<route_atom, candidate_input>,
+                     caf::reacts_to<passivate_atom, std::string, std::string>,
+                     caf::replies_to<stats_atom>::with<std::string>,
+                     caf::replies_to<stats_atom, std::string, std::string>::with<std::string>>;
+
 /// A candidate actor's contract: its inputs, one at a time, and the router's "leave now".
 using candidate_actor =
     caf::typed_actor<caf::reacts_to<input_atom, candidate_input>, caf::reacts_to<stop_atom>>;
 
 /// The timer service's contract: the router to fire through, new timers to hold, and how
 /// many are pending (also its "start-up done" signal).
-using timer_service_actor = caf::typed_actor<caf::reacts_to<set_router_atom, caf::actor>,
+using timer_service_actor = caf::typed_actor<caf::reacts_to<set_router_atom, router_actor>,
                                              caf::reacts_to<timers_atom, timer_list>,
                                              caf::replies_to<stats_atom>::with<uint64_t>>;
 

@@ -72,15 +72,21 @@ constexpr std::size_t max_stops_per_slice = 256;
 
 using sweep_more_atom = caf::atom_constant<caf::atom("sweepmore")>;
 
+/// The router's public contract plus the trim and sweep slices it sends itself.
+using router_impl = router_actor::extend<caf::reacts_to<trim_atom>, caf::reacts_to<sweep_atom>,
+                                         caf::reacts_to<sweep_more_atom>>;
+
 /// Stops an idle resident: it leaves the LRU list, and inputs for it wait until it is gone.
-void passivate(caf::event_based_actor* self, router_state& st, resident& r) {
+template <class Self>
+void passivate(Self* self, router_state& st, resident& r) {
   r.passivating = true;
   unlink(st, r);
   self->send(r.handle, stop_atom::value);
 }
 
-caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ctx,
-                     store_actor store, caf::actor dispatcher, timer_service_actor timers) {
+router_impl::behavior_type router(router_impl::stateful_pointer<router_state> self,
+                                  engine_context* ctx, store_actor store, caf::actor dispatcher,
+                                  timer_service_actor timers) {
   auto activate = [=](resident& r, const std::string& org, const std::string& opp) {
     auto loaded = storage::read_candidate(*ctx->db, org, opp);
     if (loaded.status != storage::read_status::found) {
@@ -91,7 +97,7 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
     r.sent = 0;
     r.activated_at = now_ms();
     auto a = spawn_candidate(self, *ctx, store, dispatcher, timers,
-                             caf::actor_cast<caf::actor>(self), std::move(loaded), r.handled);
+                             caf::actor_cast<router_actor>(self), std::move(loaded), r.handled);
     self->monitor(a);
     self->state.keys[a.address()] = key_of(org, opp);
     ++self->state.activations;
@@ -219,7 +225,7 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
         ctx->stats.set("vouch_actors_resident", "", static_cast<double>(st.residents.size()));
         if (stopped == max_stops_per_slice) self->send(self, sweep_more_atom::value);
       },
-      [=](stats_atom) {
+      [=](stats_atom) -> std::string {
         // Resident actors per org and mailbox depth percentiles across them.
         std::map<std::string, uint64_t> per_org;
         std::vector<uint64_t> depths;
@@ -243,7 +249,7 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
                             {"router_mailbox", self->mailbox().size()}};
         return j.dump();
       },
-      [=](stats_atom, const std::string& org, const std::string& opp) {
+      [=](stats_atom, const std::string& org, const std::string& opp) -> std::string {
         nlohmann::json j = {{"resident", false}};
         auto it = self->state.residents.find(key_of(org, opp));
         if (it != self->state.residents.end() && it->second.handle) {
@@ -262,9 +268,9 @@ caf::behavior router(caf::stateful_actor<router_state>* self, engine_context* ct
 
 }  // namespace
 
-caf::actor spawn_router(caf::actor_system& sys, engine_context& ctx, store_actor store,
-                        caf::actor dispatcher, timer_service_actor timers) {
-  return sys.spawn(router, &ctx, store, dispatcher, timers);
+router_actor spawn_router(caf::actor_system& sys, engine_context& ctx, store_actor store,
+                          caf::actor dispatcher, timer_service_actor timers) {
+  return caf::actor_cast<router_actor>(sys.spawn(router, &ctx, store, dispatcher, timers));
 }
 
 }  // namespace vouch::actors

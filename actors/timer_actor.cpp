@@ -26,7 +26,7 @@ using timer_impl =
 
 struct timer_state {
   std::multimap<int64_t, storage::stored_timer> due;  ///< by due time
-  caf::actor router;
+  router_actor router;
   std::string prune_from;  ///< dedupe key where the next pruning slice starts
   static inline const char* name = "vouch.timers";
 };
@@ -50,7 +50,7 @@ timer_impl::behavior_type timer_service(timer_impl::stateful_pointer<timer_state
   for (auto& t : stored) self->state.due.emplace(t.timer.due, std::move(t));
   publish_pending(*ctx);
   return {
-      [=](set_router_atom, caf::actor r) {
+      [=](set_router_atom, router_actor r) {
         self->state.router = std::move(r);
         self->send(self, tick_atom::value);
       },
@@ -124,7 +124,7 @@ timer_service_actor spawn_timer_service(caf::actor_system& sys, engine_context& 
       sys.spawn<caf::detached>(timer_service, &ctx, store, storage::list_timers(*ctx.db)));
 }
 
-void set_timer_router(timer_service_actor timers, caf::actor router) {
+void set_timer_router(timer_service_actor timers, router_actor router) {
   caf::anon_send(timers, set_router_atom::value, router);
 }
 
