@@ -1,4 +1,4 @@
-# Finds every third-party package once; see ../../shared/STACK.md §2 (verified on Debian 12).
+# Finds every third-party package once (the Debian 12 packages tools/deps installs).
 set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED CONFIG COMPONENTS system unit_test_framework)

@@ -203,7 +203,6 @@ std::vector<set_result> database::commit_each(const std::vector<const write_set*
     return out;
   }
   bool broken = false;
-  std::string why;
   for (auto i : todo) {
     std::string err;
     const auto ec = apply(txn, *sets[i], err);
@@ -211,31 +210,18 @@ std::vector<set_result> database::commit_each(const std::vector<const write_set*
       out[i] = {ec, err};
     } else if (ec != commit_error::none) {
       broken = true;
-      why = err;
       break;
     }
   }
-  if (!broken) {
-    rc = mdb_txn_commit(txn);
-    if (rc == 0) return out;
-    broken = true;
-    why = std::string("commit: ") + mdb_strerror(rc);
-  } else {
+  if (broken)
     mdb_txn_abort(txn);
-  }
-  // The shared transaction failed: nothing of it was written. Retry each set alone, so the
-  // one that cannot be written fails alone and the others commit.
-  std::vector<std::size_t> again;
-  for (auto i : todo)
-    if (out[i].rc == commit_error::none) again.push_back(i);
-  if (again.size() == 1) {
-    out[again[0]].rc = commit_error::other;
-    std::string err;
-    out[again[0]].rc = commit(*sets[again[0]], err);
-    out[again[0]].err = err.empty() ? why : err;
+  else if (mdb_txn_commit(txn) == 0)  // frees the transaction either way
     return out;
-  }
-  for (auto i : again) {
+  // The shared transaction failed: nothing of it was written. Retry each set alone (those
+  // not already answered as conflicts), so the one that cannot be written fails alone and
+  // the others commit.
+  for (auto i : todo) {
+    if (out[i].rc != commit_error::none) continue;
     std::string err;
     out[i].rc = commit(*sets[i], err);
     out[i].err = err;
