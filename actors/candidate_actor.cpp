@@ -85,7 +85,7 @@ candidate_actor::behavior_type candidate(candidate_actor::stateful_pointer<candi
         auto mctx = machine_context_for(*ctx, org.get());
         auto t = core::apply(st.rec, in.event, mctx);
         // A cancelled timer firing changes nothing but its table entry.
-        if (in.event.kind == core::event_kind::timer_fired && t.history.empty()) t.next = st.rec;
+        if (in.event.kind() == core::event_kind::timer_fired && t.history.empty()) t.next = st.rec;
         auto prepared = prepare_commit(*ctx, in, t, org.get(), st.exists ? &st.rec : nullptr);
         bool ignored = t.ignored;
         // Wait for the commit before the next message: the candidate's events apply in

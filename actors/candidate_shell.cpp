@@ -29,8 +29,8 @@ prepared_commit prepare_commit(engine_context& ctx, const candidate_input& in, c
   if (!in.dedupe_key.empty()) storage::put_dedupe(ws, in.dedupe_key, ev.now, in.delivery_digest);
 
   // The outbox entry that produced this event is finished (done) or now dead.
-  if (ev.kind == event_kind::command_done) storage::del_command(ws, ev.command_id);
-  if (ev.kind == event_kind::command_dead) storage::put_command(ws, in.dead_command);
+  if (const auto* d = ev.as<core::events::command_done>()) storage::del_command(ws, d->command_id);
+  if (ev.as<core::events::command_dead>()) storage::put_command(ws, in.dead_command);
 
   uint64_t max_id = 0;
   org_view empty;
@@ -70,7 +70,8 @@ prepared_commit prepare_commit(engine_context& ctx, const candidate_input& in, c
     out.new_timers.push_back({c.org, c.opp, tm});
   }
   // A fired timer that no longer applied still leaves the table.
-  if (ev.kind == event_kind::timer_fired) storage::del_timer(ws, c.org, c.opp, ev.timer);
+  if (const auto* f = ev.as<core::events::timer_fired>())
+    storage::del_timer(ws, c.org, c.opp, f->timer);
   return out;
 }
 

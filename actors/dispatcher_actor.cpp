@@ -120,6 +120,12 @@ pool_kind pool_of(core::command_kind k) {
   return pool_kind::lever;
 }
 
+/// The command a result event is about (the unsettled map holds only done and dead events).
+core::command_kind command_of(const core::machine_event& ev) {
+  if (const auto* d = ev.as<core::events::command_done>()) return d->command;
+  return std::get<core::events::command_dead>(ev.body).command;
+}
+
 const config::retry_config& retry_config_of(const config::config& cfg, core::command_target t) {
   switch (t) {
     case core::command_target::lever:
@@ -311,9 +317,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         in.org = cmd->org;
         in.opp = cmd->opp;
         in.create_if_missing = false;
-        in.event.kind = core::event_kind::admin_retry;
-        in.event.now = now_ms();
-        in.event.command_id = id;
+        in.event = core::machine_event(now_ms(), core::events::admin_retry{id});
         in.done = [done](delivery_outcome o) {
           done(o == delivery_outcome::accepted,
                o == delivery_outcome::accepted ? "" : "the candidate has nothing to retry");
@@ -420,20 +424,24 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
           in.org = cmd.org;
           in.opp = cmd.opp;
           in.create_if_missing = false;
-          in.event.now = now_ms();
-          in.event.command_id = cmd.id;
-          in.event.command = cmd.kind;
-          in.event.generation = cmd.generation;
           if (out.ok) {
-            in.event.kind = core::event_kind::command_done;
-            in.event.resolved = std::move(out.resolved);
-            in.event.created_request_id = out.created_request_id;
-            in.event.archived_as_hired = out.archived_as_hired;
+            core::events::command_done d;
+            d.command_id = cmd.id;
+            d.command = cmd.kind;
+            d.generation = cmd.generation;
+            d.resolved = std::move(out.resolved);
+            d.created_request_id = out.created_request_id;
+            d.archived_as_hired = out.archived_as_hired;
+            in.event = core::machine_event(now_ms(), std::move(d));
           } else {
-            in.event.kind = core::event_kind::command_dead;
-            in.event.http_status = out.status;
-            in.event.error = out.error;
-            in.event.permanent = core::classify_http(out.status) == core::failure_kind::permanent;
+            core::events::command_dead d;
+            d.command_id = cmd.id;
+            d.command = cmd.kind;
+            d.generation = cmd.generation;
+            d.http_status = out.status;
+            d.error = out.error;
+            d.permanent = core::classify_http(out.status) == core::failure_kind::permanent;
+            in.event = core::machine_event(now_ms(), std::move(d));
             in.dead_command = cmd;
           }
           const auto id = cmd.id;
@@ -453,7 +461,8 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         // The candidate could not commit the result (storage full or failing): hand it over
         // again after a backoff; the command is still pending in LMDB if we stop meanwhile.
         const int tries = ++it->second.second;
-        const auto& rc = retry_config_of(ctx->cfg, core::target_of(it->second.first.event.command));
+        const auto& rc =
+            retry_config_of(ctx->cfg, core::target_of(command_of(it->second.first.event)));
         std::uniform_real_distribution<double> jitter(0.0, 1.0);
         const auto delay = core::backoff_delay(policy_of(rc), tries, jitter(self->state.rng));
         spdlog::error("msg=result_commit_failed command={} org={} opp={} tries={} retry_in_ms={}",

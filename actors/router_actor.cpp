@@ -157,10 +157,7 @@ router_impl::behavior_type router(router_impl::stateful_pointer<router_state> se
         }
         r.last_used = now_ms();
         touch(self->state, key, r);
-        r.last_event = core::to_string(in.event.kind);
-        if (in.event.kind == core::event_kind::command_done ||
-            in.event.kind == core::event_kind::command_dead)
-          r.last_event += std::string(":") + core::to_string(in.event.command);
+        r.last_event = core::event_name(in.event);
         ++r.sent;
         self->send(r.handle, input_atom::value, std::move(in));
       },

@@ -67,9 +67,7 @@ timer_impl::behavior_type timer_service(timer_impl::stateful_pointer<timer_state
           in.org = t.org;
           in.opp = t.opp;
           in.create_if_missing = false;
-          in.event.kind = core::event_kind::timer_fired;
-          in.event.now = now;
-          in.event.timer = t.timer;
+          in.event = core::machine_event(now, core::events::timer_fired{t.timer});
           ctx->stats.inc("vouch_timers_fired_total",
                          std::string("kind=\"") + core::to_string(t.timer.kind) + "\"");
           caf::anon_send(self->state.router, route_atom::value, std::move(in));

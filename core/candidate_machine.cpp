@@ -1,6 +1,7 @@
 #include "core/candidate_machine.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace vouch::core {
 namespace {
@@ -25,7 +26,7 @@ class builder {
     history_entry h;
     h.seq = r.next_seq++;
     h.at = ev_.now;
-    h.event = event_name();
+    h.event = event_name(ev_);
     h.from = to_string(r.state);
     h.to = to_string(to);
     h.detail = std::move(detail);
@@ -100,14 +101,6 @@ class builder {
   void requeue(std::vector<uint64_t> ids) { t_.requeue = std::move(ids); }
 
  private:
-  std::string event_name() const {
-    if (ev_.kind == event_kind::command_done || ev_.kind == event_kind::command_dead)
-      return std::string(to_string(ev_.kind)) + ":" + to_string(ev_.command);
-    if (ev_.kind == event_kind::timer_fired)
-      return std::string("timer:") + to_string(ev_.timer.kind);
-    return to_string(ev_.kind);
-  }
-
   const machine_event& ev_;
   const machine_context& ctx_;
   transition t_;
@@ -119,8 +112,7 @@ bool is_trigger(const machine_context& ctx, const std::string& stage) {
          ctx.trigger_stage_ids.end();
 }
 
-void on_stage_change(builder& b) {
-  const auto& ev = b.ev();
+void on_stage_change(builder& b, const events::stage_change& ev) {
   auto& r = b.rec();
   if (ev.triggered_at < r.last_stage_at) {
     b.note("stale stage change to " + ev.to_stage + " (older than the newest applied)");
@@ -139,7 +131,7 @@ void on_stage_change(builder& b) {
   }
 }
 
-void on_hired_webhook(builder& b) {
+void on_hired_webhook(builder& b, const events::hired_webhook&) {
   // Also Lever's echo of our own archive call: the hire is known, nothing more to do.
   if (b.state() == st::hired || b.rec().hired) {
     b.note("Lever reports hired; already recorded");
@@ -154,8 +146,7 @@ void on_hired_webhook(builder& b) {
     b.go(st::hired, "hired in Lever");
 }
 
-void on_report_completed(builder& b) {
-  const auto& ev = b.ev();
+void on_report_completed(builder& b, const events::report_completed& ev) {
   auto& r = b.rec();
   bool live = b.state() == st::awaiting_references ||
               (b.state() == st::needs_attention && r.resume_state == st::awaiting_references);
@@ -203,8 +194,7 @@ void decide(builder& b, bool hired, const char* source) {
   }
 }
 
-void on_hire_status(builder& b) {
-  const auto& ev = b.ev();
+void on_hire_status(builder& b, const events::hire_status_changed& ev) {
   auto s = b.state();
   if (ev.hired) {
     if (s == st::hired || b.rec().hired) {
@@ -221,17 +211,16 @@ void on_hire_status(builder& b) {
   }
 }
 
-void on_owner_answer(builder& b) {
+void on_owner_answer(builder& b, const events::owner_answer& ev) {
   auto s = b.state();
   if (s != st::awaiting_owner_response && s != st::awaiting_hire_decision) {
     b.ignore(std::string("owner answered in state ") + to_string(s) + "; nothing pending");
     return;
   }
-  decide(b, b.ev().hired, "owner_email");
+  decide(b, ev.hired, "owner_email");
 }
 
-void on_command_done(builder& b) {
-  const auto& ev = b.ev();
+void on_command_done(builder& b, const events::command_done& ev) {
   auto& r = b.rec();
   // A retried dead letter that now succeeded: go back to where the candidate left.
   if (b.state() == st::needs_attention && ev.generation == r.generation &&
@@ -313,8 +302,7 @@ void on_command_done(builder& b) {
   b.note(std::string(to_string(ev.command)) + " done");
 }
 
-void on_command_dead(builder& b) {
-  const auto& ev = b.ev();
+void on_command_dead(builder& b, const events::command_dead& ev) {
   auto& r = b.rec();
   if (ev.generation != r.generation) {
     b.note(std::string(to_string(ev.command)) +
@@ -334,8 +322,7 @@ void on_command_dead(builder& b) {
     b.attention("dead_letter", std::string(to_string(ev.command)) + ": " + ev.error);
 }
 
-void on_timer(builder& b) {
-  const auto& ev = b.ev();
+void on_timer(builder& b, const events::timer_fired& ev) {
   auto& ts = b.rec().timers;
   auto it = std::find(ts.begin(), ts.end(), ev.timer);
   if (it == ts.end()) {
@@ -374,11 +361,11 @@ void on_timer(builder& b) {
   b.note(std::string(to_string(ev.timer.kind)) + " timer no longer applies");
 }
 
-void on_admin_retry(builder& b) {
+void on_admin_retry(builder& b, const events::admin_retry& ev) {
   auto& r = b.rec();
-  if (b.ev().command_id != 0) {  // the operator retries one outbox command
-    b.requeue({b.ev().command_id});
-    b.note("operator retry of dead command " + std::to_string(b.ev().command_id));
+  if (ev.command_id != 0) {  // the operator retries one outbox command
+    b.requeue({ev.command_id});
+    b.note("operator retry of dead command " + std::to_string(ev.command_id));
     return;
   }
   if (!r.dead_commands.empty()) {
@@ -422,6 +409,20 @@ const char* to_string(event_kind k) {
   return "unknown";
 }
 
+std::string event_name(const machine_event& ev) {
+  if (const auto* d = ev.as<events::command_done>())
+    return std::string(to_string(ev.kind())) + ":" + to_string(d->command);
+  if (const auto* d = ev.as<events::command_dead>())
+    return std::string(to_string(ev.kind())) + ":" + to_string(d->command);
+  if (const auto* t = ev.as<events::timer_fired>())
+    return std::string("timer:") + to_string(t->timer.kind);
+  if (const auto* c = ev.as<events::stage_change>())
+    return c->origin == lever_origin::catch_up ? "reconcile.stage_change" : "lever.stage_change";
+  if (const auto* h = ev.as<events::hired_webhook>())
+    return h->origin == lever_origin::catch_up ? "reconcile.hired" : "lever.hired";
+  return to_string(ev.kind());
+}
+
 bool in_request_flow(cand_state s) {
   return s == st::resolving || s == st::requesting || s == st::awaiting_references ||
          s == st::report_ready;
@@ -431,38 +432,23 @@ transition apply(const candidate_record& current, const machine_event& ev,
                  const machine_context& ctx) {
   builder b(current, ev, ctx);
   if (b.rec().created_at == 0) b.rec().created_at = ev.now;
-  switch (ev.kind) {
-    case event_kind::stage_change:
-      on_stage_change(b);
-      break;
-    case event_kind::hired_webhook:
-      on_hired_webhook(b);
-      break;
-    case event_kind::report_completed:
-      on_report_completed(b);
-      break;
-    case event_kind::hire_status_changed:
-      on_hire_status(b);
-      break;
-    case event_kind::owner_answer:
-      on_owner_answer(b);
-      break;
-    case event_kind::command_done:
-      on_command_done(b);
-      break;
-    case event_kind::command_dead:
-      on_command_dead(b);
-      break;
-    case event_kind::timer_fired:
-      on_timer(b);
-      break;
-    case event_kind::admin_resend:
-      b.start_request("operator resend");
-      break;
-    case event_kind::admin_retry:
-      on_admin_retry(b);
-      break;
-  }
+  std::visit(
+      [&b](const auto& body) {
+        using body_t = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<body_t, events::stage_change>) on_stage_change(b, body);
+        if constexpr (std::is_same_v<body_t, events::hired_webhook>) on_hired_webhook(b, body);
+        if constexpr (std::is_same_v<body_t, events::report_completed>)
+          on_report_completed(b, body);
+        if constexpr (std::is_same_v<body_t, events::hire_status_changed>) on_hire_status(b, body);
+        if constexpr (std::is_same_v<body_t, events::owner_answer>) on_owner_answer(b, body);
+        if constexpr (std::is_same_v<body_t, events::command_done>) on_command_done(b, body);
+        if constexpr (std::is_same_v<body_t, events::command_dead>) on_command_dead(b, body);
+        if constexpr (std::is_same_v<body_t, events::timer_fired>) on_timer(b, body);
+        if constexpr (std::is_same_v<body_t, events::admin_resend>)
+          b.start_request("operator resend");
+        if constexpr (std::is_same_v<body_t, events::admin_retry>) on_admin_retry(b, body);
+      },
+      ev.body);
   return std::move(b.result());
 }
 

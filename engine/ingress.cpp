@@ -256,12 +256,8 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std
   if (data_el.get_object().get(data)) return fail(400, "bad_request", "data: expected an object");
 
   candidate_input in;
-  auto& ev = in.event;
-  if (event == "candidateStageChange") {
-    ev.kind = core::event_kind::stage_change;
-  } else if (event == "candidateHired") {
-    ev.kind = core::event_kind::hired_webhook;
-  } else {
+  const bool stage_change = event == "candidateStageChange";
+  if (!stage_change && event != "candidateHired") {
     ctx_.stats.inc("vouch_webhooks_total", "source=\"" + source + "\",outcome=\"ignored\"");
     return respond(accepted("ignored"));
   }
@@ -270,16 +266,19 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std
     return fail(400, "bad_request", "data.opportunityId: expected a string");
   if (const char* why = core::external_id_problem(opp))
     return fail(400, "bad_request", std::string("data.opportunityId: ") + why);
-  if (ev.kind == core::event_kind::stage_change) {
+  if (stage_change) {
     std::string_view to, from;
     if (data["toStageId"].get_string().get(to))
       return fail(400, "bad_request", "data.toStageId: expected a string");
     if (data["fromStageId"].get_string().get(from)) from = {};
-    ev.to_stage = std::string(to);
-    ev.from_stage = std::string(from);
+    core::events::stage_change change;
+    change.to_stage = std::string(to);
+    change.from_stage = std::string(from);
+    change.triggered_at = triggered_at;
+    in.event = core::machine_event(now_ms(), std::move(change));
+  } else {
+    in.event = core::machine_event(now_ms(), core::events::hired_webhook{});
   }
-  ev.triggered_at = triggered_at;
-  ev.now = now_ms();
   in.org = org_id;
   in.opp = std::string(opp);
   in.create_if_missing = true;
@@ -323,7 +322,6 @@ void ingress::platform_event(net::http_request&& req, reply_fn respond) {
     return fail(400, "bad_request", std::string("webhook-id: ") + why);
 
   candidate_input in;
-  auto& ev = in.event;
   if (type == "report.completed") {
     std::string_view rid, url;
     if (obj["opportunity_id"].get_string().get(opp))
@@ -336,9 +334,8 @@ void ingress::platform_event(net::http_request&& req, reply_fn respond) {
       return fail(400, "bad_request", std::string("request_id: ") + why);
     if (obj["report_url"].get_string().get(url))
       return fail(400, "bad_request", "report_url: expected a string");
-    ev.kind = core::event_kind::report_completed;
-    ev.request_id = std::string(rid);
-    ev.report_url = std::string(url);
+    in.event = core::machine_event(
+        now_ms(), core::events::report_completed{std::string(rid), std::string(url)});
   } else if (type == "hire_status.changed") {
     bool hired = false;
     if (obj["opportunity_id"].get_string().get(opp))
@@ -347,15 +344,13 @@ void ingress::platform_event(net::http_request&& req, reply_fn respond) {
       return fail(400, "bad_request", std::string("opportunity_id: ") + why);
     if (obj["hired"].get_bool().get(hired))
       return fail(400, "bad_request", "hired: expected a boolean");
-    ev.kind = core::event_kind::hire_status_changed;
-    ev.hired = hired;
+    in.event = core::machine_event(now_ms(), core::events::hire_status_changed{hired});
   } else if (type == "prospect.created") {
     return prospect_created(obj, *org, req.header("webhook-id"), std::move(respond));
   } else {
     ctx_.stats.inc("vouch_webhooks_total", "source=\"platform\",outcome=\"ignored\"");
     return respond(accepted("ignored"));
   }
-  ev.now = now_ms();
   in.org = std::string(org_id);
   in.opp = std::string(opp);
   in.create_if_missing = false;
@@ -483,9 +478,7 @@ void ingress::hire_confirmation(net::http_request&& req, reply_fn respond,
   in.org = claims.org;
   in.opp = claims.opp;
   in.create_if_missing = false;
-  in.event.kind = core::event_kind::owner_answer;
-  in.event.now = now_ms();
-  in.event.hired = answer == "hired";
+  in.event = core::machine_event(now_ms(), core::events::owner_answer{answer == "hired"});
   auto* db = ctx_.db.get();
   in.done = [respond, db, claims, held = in_flight_guard()](delivery_outcome o) {
     auto now = storage::load_candidate(*db, claims.org, claims.opp);

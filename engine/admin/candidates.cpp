@@ -80,8 +80,10 @@ void admin_api::impl::candidate_action(const std::string& org, const std::string
   actors::candidate_input in;
   in.org = org;
   in.opp = opp;
-  in.event.kind = resend ? core::event_kind::admin_resend : core::event_kind::admin_retry;
-  in.event.now = now_ms();
+  if (resend)
+    in.event = core::machine_event(now_ms(), core::events::admin_resend{});
+  else
+    in.event = core::machine_event(now_ms(), core::events::admin_retry{});
   in.create_if_missing = false;
   auto self = shared_from_this();
   in.done = [self, org, opp, resend, a](actors::delivery_outcome o) {

@@ -53,7 +53,7 @@ struct fake_port : actors::engine_port {
   void deliver(actors::candidate_input in) override {
     {
       std::lock_guard<std::mutex> g(mu);
-      delivered.emplace_back(in.org + "/" + in.opp, in.event.kind);
+      delivered.emplace_back(in.org + "/" + in.opp, in.event.kind());
     }
     if (in.done) in.done(outcome);
   }

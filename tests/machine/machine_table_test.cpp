@@ -149,82 +149,82 @@ rec_builder in(st s) {
 
 // -- events --------------------------------------------------------------------------------
 
-machine_event event(event_kind k) {
-  machine_event e;
-  e.kind = k;
-  e.now = now;
-  e.generation = gen;
-  return e;
+template <class Body>
+machine_event event(Body b) {
+  return machine_event(now, std::move(b));
 }
-machine_event stage(std::string to, int64_t triggered_at = now - 1) {
-  auto e = event(event_kind::stage_change);
-  e.from_stage = "stage-applicant";
-  e.to_stage = std::move(to);
-  e.triggered_at = triggered_at;
-  return e;
+machine_event stage(std::string to, int64_t triggered_at = now - 1,
+                    lever_origin origin = lever_origin::webhook) {
+  events::stage_change c;
+  c.from_stage = "stage-applicant";
+  c.to_stage = std::move(to);
+  c.triggered_at = triggered_at;
+  c.origin = origin;
+  return event(c);
 }
-machine_event hired_webhook() {
-  return event(event_kind::hired_webhook);
+machine_event hired_webhook(lever_origin origin = lever_origin::webhook) {
+  return event(events::hired_webhook{origin});
 }
 machine_event report(std::string request_id) {
-  auto e = event(event_kind::report_completed);
-  e.request_id = std::move(request_id);
-  e.report_url = "https://platform.example/reports/" + e.request_id;
-  return e;
+  std::string url = "https://platform.example/reports/" + request_id;
+  return event(events::report_completed{std::move(request_id), std::move(url)});
 }
 machine_event hire_status(bool hired) {
-  auto e = event(event_kind::hire_status_changed);
-  e.hired = hired;
-  return e;
+  return event(events::hire_status_changed{hired});
 }
 machine_event owner(bool hired) {
-  auto e = event(event_kind::owner_answer);
-  e.hired = hired;
-  return e;
+  return event(events::owner_answer{hired});
+}
+events::command_done done_body(ck k, uint64_t id = 40, uint32_t g = gen) {
+  events::command_done d;
+  d.command = k;
+  d.command_id = id;
+  d.generation = g;
+  return d;
 }
 machine_event done(ck k, uint64_t id = 40, uint32_t g = gen) {
-  auto e = event(event_kind::command_done);
-  e.command = k;
-  e.command_id = id;
-  e.generation = g;
-  return e;
+  return event(done_body(k, id, g));
 }
 machine_event resolved(std::vector<std::string> tags, std::string email = "ada@example.com",
                        uint64_t id = 40) {
-  auto e = done(ck::lever_resolve, id);
-  e.resolved.name = "Ada Lovelace";
-  e.resolved.email = std::move(email);
-  e.resolved.phone = "+15550100";
-  e.resolved.posting_id = "post-1";
-  e.resolved.posting_title = "Engineer";
-  e.resolved.tags = std::move(tags);
-  e.resolved.owner = {"u-2", "Oscar Owner", "oscar@example.com"};
-  return e;
+  auto d = done_body(ck::lever_resolve, id);
+  d.resolved.name = "Ada Lovelace";
+  d.resolved.email = std::move(email);
+  d.resolved.phone = "+15550100";
+  d.resolved.posting_id = "post-1";
+  d.resolved.posting_title = "Engineer";
+  d.resolved.tags = std::move(tags);
+  d.resolved.owner = {"u-2", "Oscar Owner", "oscar@example.com"};
+  return event(d);
 }
 machine_event created(std::string request_id) {
-  auto e = done(ck::platform_create_request);
-  e.created_request_id = std::move(request_id);
-  return e;
+  auto d = done_body(ck::platform_create_request);
+  d.created_request_id = std::move(request_id);
+  return event(d);
 }
 machine_event followup_checked(bool archived_as_hired) {
-  auto e = done(ck::lever_followup_check);
-  e.archived_as_hired = archived_as_hired;
-  return e;
+  auto d = done_body(ck::lever_followup_check);
+  d.archived_as_hired = archived_as_hired;
+  return event(d);
 }
 machine_event dead(ck k, long status, bool permanent, uint64_t id = 41, uint32_t g = gen) {
-  auto e = event(event_kind::command_dead);
-  e.command = k;
-  e.command_id = id;
-  e.generation = g;
-  e.http_status = status;
-  e.permanent = permanent;
-  e.error = "HTTP " + std::to_string(status);
-  return e;
+  events::command_dead d;
+  d.command = k;
+  d.command_id = id;
+  d.generation = g;
+  d.http_status = status;
+  d.permanent = permanent;
+  d.error = "HTTP " + std::to_string(status);
+  return event(d);
 }
 machine_event timer(timer_entry t) {
-  auto e = event(event_kind::timer_fired);
-  e.timer = t;
-  return e;
+  return event(events::timer_fired{t});
+}
+machine_event admin_resend() {
+  return event(events::admin_resend{});
+}
+machine_event admin_retry(uint64_t command_id = 0) {
+  return event(events::admin_retry{command_id});
 }
 
 // -- rows ------------------------------------------------------------------------------------
@@ -808,7 +808,7 @@ BOOST_AUTO_TEST_CASE(a_dead_command_needs_attention_and_its_later_success_resume
 
 BOOST_AUTO_TEST_CASE(command_results_of_an_older_generation_change_nothing) {
   auto old_done = [](machine_event e) {
-    e.generation = gen - 1;
+    std::get<events::command_done>(e.body).generation = gen - 1;
     return e;
   };
   check_rows({
@@ -836,12 +836,11 @@ BOOST_AUTO_TEST_CASE(admin_resend_starts_a_fresh_request_from_any_state) {
   std::vector<row> rows;
   for (auto s : all_states) {
     auto start = in(s).req("req-9").timer(reminder_timer).timer(expiry_timer).dead(41);
-    rows.push_back(
-        row(std::string("resend from ") + to_string(s), start, event(event_kind::admin_resend))
-            .to(st::resolving)
-            .commands({ck::lever_resolve})
-            .clears({tk::reminder, tk::expiry})
-            .check(starts_fresh_request()));
+    rows.push_back(row(std::string("resend from ") + to_string(s), start, admin_resend())
+                       .to(st::resolving)
+                       .commands({ck::lever_resolve})
+                       .clears({tk::reminder, tk::expiry})
+                       .check(starts_fresh_request()));
   }
   check_rows(rows);
 }
@@ -849,26 +848,25 @@ BOOST_AUTO_TEST_CASE(admin_resend_starts_a_fresh_request_from_any_state) {
 BOOST_AUTO_TEST_CASE(admin_retry_requeues_dead_commands_or_restarts_from_needs_attention) {
   check_rows({
       row("needs_attention with a dead command: requeue it",
-          in(st::needs_attention).resume(st::resolving).dead(41), event(event_kind::admin_retry))
+          in(st::needs_attention).resume(st::resolving).dead(41), admin_retry())
           .requeues()
           .check([](const candidate_record&, const transition& t) {
             BOOST_TEST((t.next.dead_commands == std::vector<uint64_t>{41}));
           }),
       row("dead commands outside needs_attention are requeued too",
-          in(st::awaiting_references).req("req-9").dead(41), event(event_kind::admin_retry))
+          in(st::awaiting_references).req("req-9").dead(41), admin_retry())
           .requeues(),
       row("needs_attention without dead commands: start a request again",
-          in(st::needs_attention).req("req-9").timer(expiry_timer), event(event_kind::admin_retry))
+          in(st::needs_attention).req("req-9").timer(expiry_timer), admin_retry())
           .to(st::resolving)
           .commands({ck::lever_resolve})
           .clears({tk::expiry})
           .check(starts_fresh_request()),
       row("awaiting_references without dead commands: nothing to retry",
-          in(st::awaiting_references).req("req-9"), event(event_kind::admin_retry))
+          in(st::awaiting_references).req("req-9"), admin_retry())
           .ignores(),
-      row("idle: nothing to retry", in(st::idle), event(event_kind::admin_retry)).ignores(),
-      row("hired: nothing to retry", in(st::hired).hired(), event(event_kind::admin_retry))
-          .ignores(),
+      row("idle: nothing to retry", in(st::idle), admin_retry()).ignores(),
+      row("hired: nothing to retry", in(st::hired).hired(), admin_retry()).ignores(),
   });
 }
 
@@ -934,10 +932,10 @@ BOOST_AUTO_TEST_CASE(a_candidate_walks_from_the_trigger_stage_to_an_owner_confir
   int64_t t0 = now;
   auto step = [&](machine_event e, st expected, std::vector<ck> cmds) {
     e.now = t0;
-    e.generation = c.generation;
+    if (auto* d = e.as<events::command_done>()) d->generation = c.generation;
     t0 += 1000;
     const auto t = apply(c, e, ctx);
-    BOOST_TEST_CONTEXT("event " << to_string(e.kind) << " in " << to_string(c.state)) {
+    BOOST_TEST_CONTEXT("event " << event_name(e) << " in " << to_string(c.state)) {
       check_invariants(c, e, ctx, t);
       BOOST_TEST(to_string(t.next.state) == to_string(expected));
       BOOST_TEST(kinds(t.commands) == cmds, boost::test_tools::per_element());
@@ -979,11 +977,11 @@ BOOST_AUTO_TEST_CASE(a_confidential_resolve_is_retried_by_the_operator_and_the_f
   run(d);
   BOOST_TEST(to_string(c.state) == "needs_attention");
   BOOST_TEST(c.reason.rfind("confidential_access: ", 0) == 0u);
-  auto retry = run(event(event_kind::admin_retry));
+  auto retry = run(admin_retry());
   BOOST_TEST(!retry.requeue.empty());
   BOOST_TEST(to_string(c.state) == "needs_attention");
   auto ok = resolved({"engineering"}, "ada@example.com", 77);
-  ok.generation = g;
+  ok.as<events::command_done>()->generation = g;
   auto t = run(ok);
   BOOST_TEST(to_string(c.state) == "requesting");
   BOOST_TEST(c.reason.empty());
@@ -1015,7 +1013,7 @@ BOOST_AUTO_TEST_CASE(a_dead_letter_of_an_earlier_request_does_not_block_the_oper
   candidate_record c = in(st::needs_attention).reason("no_template: none matches");
   auto t = apply(c, dead(ck::lever_note, 500, false, 41, gen - 1), ctx);
   BOOST_TEST(t.next.dead_commands.empty());
-  t = apply(t.next, event(event_kind::admin_retry), ctx);
+  t = apply(t.next, admin_retry(), ctx);
   BOOST_TEST(to_string(t.next.state) == "resolving");
   BOOST_TEST(t.requeue.empty());
 }
@@ -1023,9 +1021,7 @@ BOOST_AUTO_TEST_CASE(a_dead_letter_of_an_earlier_request_does_not_block_the_oper
 BOOST_AUTO_TEST_CASE(an_outbox_retry_requeues_exactly_the_command_the_operator_chose) {
   const auto ctx = standard_context();
   candidate_record c = in(st::hired);
-  auto e = event(event_kind::admin_retry);
-  e.command_id = 99;
-  auto t = apply(c, e, ctx);
+  auto t = apply(c, admin_retry(99), ctx);
   BOOST_TEST(t.requeue == std::vector<uint64_t>{99}, boost::test_tools::per_element());
   BOOST_TEST(to_string(t.next.state) == "hired");
 }

@@ -769,8 +769,7 @@ BOOST_FIXTURE_TEST_CASE(prepare_commit_puts_record_history_commands_timer_and_de
   vouch::actors::candidate_input in;
   in.org = "acme";
   in.opp = "opp-1";
-  in.event.kind = event_kind::stage_change;
-  in.event.now = t_now;
+  in.event = machine_event(t_now, events::stage_change{});
   in.dedupe_key = "lever:acme:stage_change:opp-1:1764000000000";
   auto prepared = vouch::actors::prepare_commit(ctx, in, t, nullptr);
   commit(prepared.ws);
@@ -842,10 +841,10 @@ BOOST_FIXTURE_TEST_CASE(a_command_done_event_deletes_its_outbox_row_in_the_same_
   vouch::actors::candidate_input done;
   done.org = "acme";
   done.opp = "opp-1";
-  done.event.kind = event_kind::command_done;
-  done.event.command = command_kind::platform_remind;
-  done.event.command_id = finished;
-  done.event.now = t_now + 5000;
+  events::command_done finished_event;
+  finished_event.command = command_kind::platform_remind;
+  finished_event.command_id = finished;
+  done.event = machine_event(t_now + 5000, finished_event);
   auto p2 = vouch::actors::prepare_commit(ctx, done, second, nullptr);
 
   // One write set carries both the new record and the outbox deletion.
@@ -884,9 +883,7 @@ BOOST_FIXTURE_TEST_CASE(a_fired_timer_leaves_the_timers_table_with_its_transitio
   vouch::actors::candidate_input ev;
   ev.org = "acme";
   ev.opp = "opp-1";
-  ev.event.kind = event_kind::timer_fired;
-  ev.event.timer = fired;
-  ev.event.now = fired.due;
+  ev.event = machine_event(fired.due, events::timer_fired{fired});
   const auto t = apply(first.next, ev.event, machine_context{});
   BOOST_TEST(to_string(t.next.state) == "expired");
   commit(vouch::actors::prepare_commit(ctx, ev, t, nullptr).ws);

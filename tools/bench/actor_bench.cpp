@@ -368,10 +368,10 @@ actors::candidate_input duplicate_for(uint64_t i, uint64_t orgs) {
   actors::candidate_input in;
   in.org = org_of(i, orgs);
   in.opp = opp_of(i);
-  in.event.kind = core::event_kind::stage_change;
-  in.event.to_stage = "stage-phone";
-  in.event.now = wall_ms();
-  in.event.triggered_at = in.event.now;
+  core::events::stage_change change;
+  change.to_stage = "stage-phone";
+  change.triggered_at = wall_ms();
+  in.event = core::machine_event(change.triggered_at, change);
   in.dedupe_key = dup_key;  // seen before: the actor answers without a commit
   in.create_if_missing = false;
   return in;
@@ -416,10 +416,10 @@ int cmd_run(const args& a) {
       auto t0 = mono_ns();
       auto rec = storage::load_candidate(*ctx.db, org_of(i, orgs), opp_of(i));
       auto t1 = mono_ns();
-      core::machine_event ev;
-      ev.kind = core::event_kind::stage_change;
-      ev.to_stage = "stage-phone";
-      ev.now = ev.triggered_at = wall_ms();
+      core::events::stage_change change;
+      change.to_stage = "stage-phone";
+      change.triggered_at = wall_ms();
+      core::machine_event ev(change.triggered_at, change);
       auto t = core::apply(*rec, ev, mctx);
       auto t2 = mono_ns();
       direct_load.record(static_cast<uint64_t>(t1 - t0));
