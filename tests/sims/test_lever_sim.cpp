@@ -16,6 +16,11 @@ using vouch::sim_test::receiver;
 
 namespace {
 
+using ids_t = std::set<std::string>;
+
+// After the seed (1700000000000) and before any real "now": backdated recruiter actions.
+constexpr int64_t t0 = 1750000000000;
+
 long ms_since(std::chrono::steady_clock::time_point start) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now() - start)
@@ -37,6 +42,24 @@ struct lever_fixture {
   }
   vouch::sim_test::reply get(const std::string& path, const std::string& key = "k") {
     return call(client, "GET", base + path, nullptr, key);
+  }
+  vouch::sim_test::reply post_sim(const std::string& path, const json& body) {
+    return call(client, "POST", control + path, body);
+  }
+  /// The ids a list call returned.
+  std::set<std::string> ids(const std::string& path) {
+    auto r = get(path);
+    BOOST_TEST_REQUIRE(r.status == 200);
+    std::set<std::string> out;
+    for (const auto& o : r.body["data"]) out.insert(o["id"].get<std::string>());
+    return out;
+  }
+  /// Points both webhooks at `hook`.
+  void send_webhooks_to(const receiver& hook) {
+    post_sim("/webhooks", {{"stage_change_url", hook.url() + "/stage"},
+                           {"stage_token", "stage-secret"},
+                           {"hired_url", hook.url() + "/hired"},
+                           {"hired_token", "hired-secret"}});
   }
 
   vouch::lever_sim::server sim;
@@ -251,6 +274,180 @@ BOOST_AUTO_TEST_CASE(archiving_with_a_hired_reason_sends_candidate_hired) {
                                                 env["triggeredAt"].get<int64_t>(),
                                                 env["signature"].get<std::string>()));
   BOOST_TEST(hook.requests().size() == 1u);  // not-a-fit sent nothing
+}
+
+BOOST_AUTO_TEST_CASE(stage_id_and_advanced_at_start_find_only_the_recent_move) {
+  BOOST_TEST(
+      post_sim("/move",
+               {{"opportunity", "opp-1"}, {"stage", "stage-offer"}, {"at", t0}, {"webhook", false}})
+          .status == 200);
+  post_sim(
+      "/move",
+      {{"opportunity", "opp-2"}, {"stage", "stage-offer"}, {"at", t0 - 10000}, {"webhook", false}});
+  post_sim("/move", {{"opportunity", "opp-3"}, {"stage", "stage-refcheck"}, {"at", t0}});
+  const std::string since = std::to_string(t0);
+  BOOST_TEST(ids("/opportunities?stage_id=stage-offer&advanced_at_start=" + since) ==
+             ids_t{"opp-1"});
+  BOOST_TEST(ids("/opportunities?stage_id=stage-offer") == (ids_t{"opp-1", "opp-2"}));
+  BOOST_TEST(ids("/opportunities?stage_id=stage-offer&stage_id=stage-refcheck&advanced_at_start=" +
+                 since) == (ids_t{"opp-1", "opp-3"}));
+  // Bounds are inclusive on both ends.
+  BOOST_TEST(ids("/opportunities?advanced_at_start=" + std::to_string(t0 - 10000) +
+                 "&advanced_at_end=" + std::to_string(t0 - 10000)) == ids_t{"opp-2"});
+  // Filters page like any list.
+  auto first = get("/opportunities?stage_id=stage-offer&limit=1");
+  BOOST_TEST(first.body["data"].size() == 1u);
+  BOOST_TEST(first.body["hasNext"] == true);
+}
+
+BOOST_AUTO_TEST_CASE(archived_and_archived_at_filters_select_by_archive_state_and_time) {
+  auto hired = post_sim("/hire", {{"opportunity", "opp-3"}, {"at", t0}, {"webhook", false}});
+  BOOST_TEST(hired.status == 200);
+  BOOST_TEST(
+      call(client, "PUT", base + "/opportunities/opp-4/archived", {{"reason", "ar-notfit"}}, "k")
+          .status == 200);
+  BOOST_TEST(ids("/opportunities?archived=true") == (ids_t{"opp-3", "opp-4"}));
+  BOOST_TEST(ids("/opportunities?archived=false") == (ids_t{"opp-1", "opp-2", "opp-5"}));
+  BOOST_TEST(ids("/opportunities?archived_at_start=" + std::to_string(t0) +
+                 "&archived_at_end=" + std::to_string(t0)) == ids_t{"opp-3"});
+  BOOST_TEST(ids("/opportunities?archived_at_start=" + std::to_string(t0 + 1)) == ids_t{"opp-4"});
+  BOOST_TEST(ids("/opportunities?archive_reason_id=ar-hired") == ids_t{"opp-3"});
+  auto bad = get("/opportunities?archived=maybe");
+  BOOST_TEST(bad.status == 400);
+  BOOST_TEST(bad.body["code"] == "BadRequest");
+  BOOST_TEST(bad.body["message"] == "archived must be true or false");
+  // Unarchiving through the API clears the archive state again.
+  call(client, "PUT", base + "/opportunities/opp-4/archived", {{"reason", nullptr}}, "k");
+  BOOST_TEST(ids("/opportunities?archived=true") == ids_t{"opp-3"});
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_timestamp_bound_is_a_400_naming_the_parameter) {
+  auto r = get("/opportunities?advanced_at_start=yesterday");
+  BOOST_TEST(r.status == 400);
+  BOOST_TEST(r.body["code"] == "BadRequest");
+  BOOST_TEST(r.body["message"] == "advanced_at_start must be a timestamp in ms");
+  auto frac = get("/opportunities?updated_at_end=1.5");
+  BOOST_TEST(frac.status == 400);
+  BOOST_TEST(frac.body["message"] == "updated_at_end must be a timestamp in ms");
+  BOOST_TEST(get("/opportunities?created_at_start=").body["message"] ==
+             "created_at_start must be a timestamp in ms");
+  BOOST_TEST(get("/opportunities?created_at_end=1700000000000").body["data"].size() == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(a_move_appends_a_stage_change_and_sets_last_advanced_at) {
+  auto seeded = get("/opportunities/opp-1").body["data"];
+  BOOST_REQUIRE(seeded["stageChanges"].size() == 1u);
+  BOOST_TEST(seeded["stageChanges"][0] == (json{{"toStageId", "stage-phone"},
+                                                {"toStageIndex", 1},
+                                                {"userId", "user-owner-1"},
+                                                {"updatedAt", 1700000000000}}));
+  auto moved = post_sim("/move", {{"opportunity", "opp-1"},
+                                  {"stage", "stage-refcheck"},
+                                  {"at", t0},
+                                  {"user", "user-owner-2"},
+                                  {"webhook", false}});
+  BOOST_TEST(moved.status == 200);
+  BOOST_TEST(moved.body["updatedAt"] == t0);
+  auto listed = get("/opportunities?email=grace@example.com").body["data"][0];
+  BOOST_TEST(listed["stage"] == "stage-refcheck");
+  BOOST_TEST(listed["lastAdvancedAt"] == t0);
+  BOOST_TEST(listed["updatedAt"] == t0);
+  BOOST_REQUIRE(listed["stageChanges"].size() == 2u);
+  BOOST_TEST(listed["stageChanges"][1] == (json{{"toStageId", "stage-refcheck"},
+                                                {"toStageIndex", 2},
+                                                {"userId", "user-owner-2"},
+                                                {"updatedAt", t0}}));
+  // An API move is recorded too, by the perform_as user, at the current time.
+  auto put = call(client, "PUT", base + "/opportunities/opp-1/stage?perform_as=user-recruiter",
+                  {{"stage", "stage-offer"}}, "k");
+  BOOST_TEST(put.status == 200);
+  const auto& last = put.body["data"]["stageChanges"].back();
+  BOOST_TEST(last["userId"] == "user-recruiter");
+  BOOST_TEST(last["toStageIndex"] == 3);
+  BOOST_TEST(put.body["data"]["lastAdvancedAt"] == last["updatedAt"]);
+  BOOST_TEST(post_sim("/move", {{"opportunity", "nope"}, {"stage", "stage-offer"}}).status == 404);
+  BOOST_TEST(post_sim("/move", {{"opportunity", "opp-1"}, {"stage", "nope"}}).status == 400);
+  BOOST_TEST(post_sim("/move", {{"opportunity", "opp-1"}, {"stage", "stage-new"}, {"at", "soon"}})
+                 .status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(a_move_with_webhook_false_sends_nothing_while_a_normal_move_sends) {
+  receiver hook;
+  send_webhooks_to(hook);
+  auto silent = post_sim(
+      "/move", {{"opportunity", "opp-1"}, {"stage", "stage-refcheck"}, {"webhook", false}});
+  BOOST_TEST(silent.status == 200);
+  BOOST_TEST(silent.body["webhook"] == "suppressed");
+  BOOST_TEST(silent.body["updatedAt"].is_number_integer());
+  BOOST_TEST(call(client, "GET", control + "/webhooks").body["deliveries"].empty());
+  auto loud = post_sim("/move", {{"opportunity", "opp-2"}, {"stage", "stage-offer"}});
+  BOOST_TEST(loud.body["webhook"] == "queued");
+  BOOST_REQUIRE(hook.wait_for(1));
+  BOOST_TEST(!hook.wait_for(2, std::chrono::milliseconds(300)));
+  json env = json::parse(hook.requests()[0].body);
+  BOOST_TEST(env["data"]["opportunityId"] == "opp-2");
+  BOOST_TEST(call(client, "GET", control + "/webhooks").body["deliveries"].size() == 1u);
+  BOOST_TEST(get("/opportunities/opp-1").body["data"]["stage"] == "stage-refcheck");
+}
+
+BOOST_AUTO_TEST_CASE(the_drop_switch_drops_exactly_n_webhooks_then_sends_again) {
+  receiver hook;
+  send_webhooks_to(hook);
+  auto set = post_sim("/webhooks/drop", {{"count", 2}, {"event", "candidateStageChange"}});
+  BOOST_TEST(set.status == 200);
+  BOOST_TEST(call(client, "GET", control + "/webhooks").body["drop"] ==
+             (json{{"count", 2}, {"event", "candidateStageChange"}}));
+  // Another event passes untouched and does not use up the count.
+  BOOST_TEST(post_sim("/hire", {{"opportunity", "opp-5"}}).body["webhook"] == "queued");
+  std::vector<std::string> outcomes;
+  for (const char* stage : {"stage-refcheck", "stage-offer", "stage-new"}) {
+    outcomes.push_back(
+        post_sim("/move", {{"opportunity", "opp-1"}, {"stage", stage}}).body["webhook"]);
+  }
+  BOOST_TEST(outcomes == (std::vector<std::string>{"dropped", "dropped", "queued"}));
+  BOOST_REQUIRE(hook.wait_for(2));
+  BOOST_TEST(!hook.wait_for(3, std::chrono::milliseconds(300)));
+  auto hooks = call(client, "GET", control + "/webhooks").body;
+  BOOST_TEST(hooks["drop"].is_null());
+  BOOST_REQUIRE(hooks["deliveries"].size() == 4u);
+  for (int i : {1, 2}) {
+    BOOST_TEST(hooks["deliveries"][i]["dropped"] == true);
+    BOOST_TEST(hooks["deliveries"][i]["state"] == "dropped");
+    BOOST_TEST(hooks["deliveries"][i]["attempts"].empty());
+  }
+  BOOST_TEST(hooks["deliveries"][3]["dropped"] == false);
+  // The data moved regardless; a null count drops until cleared.
+  BOOST_TEST(get("/opportunities/opp-1").body["data"]["stageChanges"].size() == 4u);
+  post_sim("/webhooks/drop", {{"count", nullptr}, {"event", nullptr}});
+  BOOST_TEST(
+      post_sim("/move", {{"opportunity", "opp-2"}, {"stage", "stage-offer"}}).body["webhook"] ==
+      "dropped");
+  BOOST_TEST(call(client, "DELETE", control + "/webhooks/drop").status == 200);
+  BOOST_TEST(
+      post_sim("/move", {{"opportunity", "opp-2"}, {"stage", "stage-new"}}).body["webhook"] ==
+      "queued");
+  BOOST_TEST(hook.wait_for(3));
+}
+
+BOOST_AUTO_TEST_CASE(hire_with_webhook_false_archives_with_archived_at_and_sends_nothing) {
+  receiver hook;
+  send_webhooks_to(hook);
+  auto r = post_sim("/hire", {{"opportunity", "opp-2"}, {"at", t0}, {"webhook", false}});
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.body["archivedAt"] == t0);
+  BOOST_TEST(r.body["webhook"] == "suppressed");
+  auto opp = get("/opportunities/opp-2?expand=applications").body["data"];
+  BOOST_TEST(opp["archived"] == (json{{"archivedAt", t0}, {"reason", "ar-hired"}}));
+  BOOST_TEST(opp["applications"][0]["archived"] == opp["archived"]);
+  BOOST_TEST(opp["updatedAt"] == t0);
+  BOOST_TEST(call(client, "GET", control + "/webhooks").body["deliveries"].empty());
+  BOOST_TEST(!hook.wait_for(1, std::chrono::milliseconds(300)));
+  // Silently any reason goes; announced, only a hired-type one.
+  BOOST_TEST(
+      post_sim("/hire", {{"opportunity", "opp-4"}, {"reason", "ar-notfit"}, {"webhook", false}})
+          .status == 200);
+  BOOST_TEST(post_sim("/hire", {{"opportunity", "opp-4"}, {"reason", "ar-notfit"}}).status == 400);
+  BOOST_TEST(post_sim("/hire", {{"opportunity", "nope"}}).status == 404);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,7 @@
 // lever-sim's test and demo knobs under /_sim/ (no auth): keys, extra opportunities,
-// notes, webhook config, recruiter actions (move, hire) plus the shared calls / faults /
-// delays routes of sim::recorder.
+// notes, webhook config and drop switch, recruiter actions (move, hire; optionally
+// backdated and without their webhook) plus the shared calls / faults / delays routes of
+// sim::recorder.
 #pragma once
 
 #include <mutex>

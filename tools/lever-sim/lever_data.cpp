@@ -1,5 +1,6 @@
 #include "tools/lever-sim/lever_data.hpp"
 
+#include <algorithm>
 #include <tuple>
 #include <utility>
 
@@ -141,6 +142,11 @@ json& lever_data::add_opportunity(const std::string& id, const std::string& name
   if (!phone.empty()) phones.push_back({{"type", "mobile"}, {"value", phone}});
   json apps = json::array();
   if (!posting.empty()) apps.push_back(app_id);
+  const std::string first_stage = "stage-phone";
+  json first_change = {{"toStageId", first_stage},
+                       {"toStageIndex", stage_index(first_stage)},
+                       {"userId", owner},
+                       {"updatedAt", seed_time_ms}};
   opportunities.put({{"id", id},
                      {"name", name},
                      {"headline", ""},
@@ -156,8 +162,8 @@ json& lever_data::add_opportunity(const std::string& id, const std::string& name
                      {"lastAdvancedAt", seed_time_ms},
                      {"snoozedUntil", nullptr},
                      {"archived", nullptr},
-                     {"stage", "stage-phone"},
-                     {"stageChanges", json::array()},
+                     {"stage", first_stage},
+                     {"stageChanges", json::array({first_change})},
                      {"owner", owner},
                      {"followers", json::array({owner})},
                      {"tags", post ? (*post)["tags"] : json::array()},
@@ -177,8 +183,50 @@ bool lever_data::has_stage(const std::string& id) const {
   return stages.find(id) != nullptr;
 }
 
+json lever_data::stage_index(const std::string& id) const {
+  const auto& rows = stages.rows();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i]["id"] == id) return i;
+  }
+  return nullptr;
+}
+
 const json* lever_data::find_archive_reason(const std::string& id) const {
   return archive_reasons.find(id);
+}
+
+namespace {
+// A backdated change must not make the row look older than it already is.
+void touch(json& opp, int64_t at) {
+  opp["updatedAt"] = std::max(opp["updatedAt"].get<int64_t>(), at);
+}
+}  // namespace
+
+void lever_data::apply_move(json& opp, const std::string& stage, int64_t at, const json& user) {
+  opp["stage"] = stage;
+  opp["stageChanges"].push_back({{"toStageId", stage},
+                                 {"toStageIndex", stage_index(stage)},
+                                 {"userId", user},
+                                 {"updatedAt", at}});
+  opp["lastAdvancedAt"] = at;
+  touch(opp, at);
+}
+
+void lever_data::apply_archive(json& opp, const json& reason, int64_t at) {
+  json archived = reason.is_null() ? json(nullptr) : json{{"archivedAt", at}, {"reason", reason}};
+  opp["archived"] = archived;
+  // Expanded applications carry the same archive state as their opportunity.
+  for (const auto& app_id : opp["applications"]) {
+    if (json* app = applications.find(app_id.get<std::string>())) (*app)["archived"] = archived;
+  }
+  touch(opp, at);
+}
+
+void lever_data::set_initial_stage(json& opp, const std::string& stage) {
+  opp["stage"] = stage;
+  json& first = opp["stageChanges"][0];
+  first["toStageId"] = stage;
+  first["toStageIndex"] = stage_index(stage);
 }
 
 }  // namespace vouch::lever_sim

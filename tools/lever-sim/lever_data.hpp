@@ -58,7 +58,18 @@ class lever_data {
   int64_t next_id() { return next_id_++; }
 
   bool has_stage(const std::string& id) const;
+  /// The stage's position in the pipeline, or null for an unknown stage.
+  json stage_index(const std::string& id) const;
   const json* find_archive_reason(const std::string& id) const;
+
+  /// Lever's bookkeeping of a stage move, whoever makes it (UI, API, create): `stage`,
+  /// `lastAdvancedAt`, a new `stageChanges` entry and `updatedAt` follow `at`. `user` is a
+  /// user id or null.
+  void apply_move(json& opp, const std::string& stage, int64_t at, const json& user);
+  /// Archives `opp` (and its applications) with `reason`; a null reason unarchives.
+  void apply_archive(json& opp, const json& reason, int64_t at);
+  /// Puts a just-added opportunity in `stage` as if it had started there.
+  void set_initial_stage(json& opp, const std::string& stage);
 
   table stages;
   table archive_reasons;

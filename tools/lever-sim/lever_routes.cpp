@@ -1,7 +1,9 @@
 #include "tools/lever-sim/lever_routes.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -140,10 +142,100 @@ bool is_confidential(const json& row) {
   return row.value("confidentiality", "") == "confidential";
 }
 
+bool contains(const std::vector<std::string>& v, const json& s) {
+  return s.is_string() && std::find(v.begin(), v.end(), s.get<std::string>()) != v.end();
+}
+
+// A time the *_start/_end filters range over; null when the row has none.
+struct time_field {
+  const char* param;
+  json (*of)(const json& opp);
+};
+
+const time_field time_fields[] = {
+    {"created_at", [](const json& o) { return o.value("createdAt", json(nullptr)); }},
+    {"updated_at", [](const json& o) { return o.value("updatedAt", json(nullptr)); }},
+    {"advanced_at", [](const json& o) { return o.value("lastAdvancedAt", json(nullptr)); }},
+    {"archived_at",
+     [](const json& o) {
+       const json a = o.value("archived", json(nullptr));
+       return a.is_object() ? a.value("archivedAt", json(nullptr)) : json(nullptr);
+     }},
+};
+
+// Both bounds inclusive; a row without the time never matches a bound.
+struct time_range {
+  const time_field* field;
+  std::optional<int64_t> start;
+  std::optional<int64_t> end;
+
+  bool matches(const json& opp) const {
+    json t = field->of(opp);
+    if (!t.is_number_integer()) return false;
+    return (!start || t.get<int64_t>() >= *start) && (!end || t.get<int64_t>() <= *end);
+  }
+};
+
+// Where a candidate is in the pipeline (lever-api.md §5.2): what the catch-up poller asks.
+struct pipeline_filter {
+  std::vector<std::string> stage_ids;
+  std::vector<std::string> archive_reason_ids;
+  std::optional<bool> archived;
+  std::vector<time_range> ranges;
+
+  bool matches(const json& opp) const {
+    const json archive = opp.value("archived", json(nullptr));
+    if (!stage_ids.empty() && !contains(stage_ids, opp["stage"])) return false;
+    if (!archive_reason_ids.empty() &&
+        !(archive.is_object() && contains(archive_reason_ids, archive["reason"]))) {
+      return false;
+    }
+    if (archived && archive.is_object() != *archived) return false;
+    return std::all_of(ranges.begin(), ranges.end(),
+                       [&](const time_range& r) { return r.matches(opp); });
+  }
+};
+
+// Lever takes epoch milliseconds; anything but an integer is the caller's mistake.
+std::optional<api_result> parse_bound(const query_map& q, const std::string& name,
+                                      std::optional<int64_t>& out) {
+  const auto& vs = values(q, name);
+  if (vs.empty()) return std::nullopt;
+  int64_t v = 0;
+  const std::string& text = vs.front();
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return bad(name + " must be a timestamp in ms");
+  }
+  out = v;
+  return std::nullopt;
+}
+
+// Same checks in the same order as the fake, so both name the same bad parameter.
+std::optional<api_result> parse_pipeline_filter(const query_map& q, pipeline_filter& f) {
+  f.stage_ids = values(q, "stage_id");
+  f.archive_reason_ids = values(q, "archive_reason_id");
+  if (!values(q, "archived").empty()) {
+    std::string flag = lower(values(q, "archived").front());
+    if (flag != "true" && flag != "false") return bad("archived must be true or false");
+    f.archived = flag == "true";
+  }
+  for (const auto& field : time_fields) {
+    time_range r{&field, std::nullopt, std::nullopt};
+    const std::string param = field.param;
+    if (auto err = parse_bound(q, param + "_start", r.start)) return err;
+    if (auto err = parse_bound(q, param + "_end", r.end)) return err;
+    if (r.start || r.end) f.ranges.push_back(r);
+  }
+  return std::nullopt;
+}
+
 api_result list_opps(const lever_data& d, const api_call& c) {
   const auto& q = c.query;
   std::string conf = sim::query_first(q, "confidentiality", "non-confidential");
   if (conf != "non-confidential" && !c.key.confidential) return forbidden();
+  pipeline_filter pipeline;
+  if (auto err = parse_pipeline_filter(q, pipeline)) return *err;
   std::set<std::string> emails;
   for (const auto& e : values(q, "email")) {
     std::string t = e;
@@ -179,6 +271,7 @@ api_result list_opps(const lever_data& d, const api_call& c) {
       continue;
     }
     if (!contacts.empty() && !in(contacts, o["contact"].get<std::string>())) continue;
+    if (!pipeline.matches(o)) continue;
     rows.push_back(render_opp(d, o, q));
   }
   return page(rows, q);
@@ -250,7 +343,12 @@ api_result create_opp(lever_data& d, const api_call& c) {
   o["tags"] = arr_or_empty("tags");
   o["sources"] = arr_or_empty("sources");
   o["origin"] = str_or("origin", "sourced");
-  o["stage"] = str_or("stage", "stage-new");
+  // Like the fake: a new opportunity's history is one move into its first stage, now.
+  int64_t now = sim::now_ms();
+  o["createdAt"] = now;
+  o["updatedAt"] = now;
+  o["stageChanges"] = json::array();
+  d.apply_move(o, str_or("stage", "stage-new"), now, perform_as);
   return make_result(201, {{"data", o}});
 }
 
@@ -303,16 +401,15 @@ route_outcome archive(lever_data& d, json& opp, const api_call& c) {
   const json& b = c.body;
   if (!b.is_object() || !b.contains("reason")) return {bad("reason is required"), {}};
   const json& reason = b["reason"];
-  route_outcome out;
-  if (reason.is_null()) {
-    opp["archived"] = nullptr;
-  } else {
-    const json* r = reason.is_string() ? d.find_archive_reason(reason.get<std::string>()) : nullptr;
+  const json* r = nullptr;
+  if (!reason.is_null()) {
+    r = reason.is_string() ? d.find_archive_reason(reason.get<std::string>()) : nullptr;
     if (!r) return {bad("archive reason " + reason.dump() + " not found"), {}};
-    opp["archived"] = {{"archivedAt", sim::now_ms()}, {"reason", reason}};
-    // There is no hire endpoint: archived with a hired-type reason is "hired" (§5.7).
-    if ((*r)["type"] == "hired") out.events.push_back({"candidateHired", hired_data(opp), true});
   }
+  d.apply_archive(opp, reason, sim::now_ms());
+  route_outcome out;
+  // There is no hire endpoint: archived with a hired-type reason is "hired" (§5.7).
+  if (r && (*r)["type"] == "hired") out.events.push_back({"candidateHired", hired_data(opp), true});
   out.result = make_result(200, {{"data", opp}});
   return out;
 }
@@ -323,8 +420,10 @@ route_outcome set_stage(lever_data& d, json& opp, const api_call& c) {
   if (!sid.is_string() || !d.has_stage(sid.get<std::string>())) {
     return {bad("stage not found"), {}};
   }
+  std::string perform_as = sim::query_first(c.query, "perform_as");
+  json user = perform_as.empty() ? json(nullptr) : json(perform_as);
   route_outcome out;
-  out.events.push_back(move_stage(opp, sid.get<std::string>(), true));
+  out.events.push_back(move_stage(d, opp, sid.get<std::string>(), sim::now_ms(), user, true));
   out.result = make_result(200, {{"data", opp}});
   return out;
 }
@@ -436,13 +535,10 @@ api_result not_found(const std::string& what) {
   return make_result(404, {{"code", "ResourceNotFound"}, {"message", what + " was not found"}});
 }
 
-lever_event move_stage(json& opp, const std::string& stage, bool from_api) {
+lever_event move_stage(lever_data& data, json& opp, const std::string& stage, int64_t at,
+                       const json& user, bool from_api) {
   std::string from = opp["stage"].is_string() ? opp["stage"].get<std::string>() : "";
-  int64_t now = sim::now_ms();
-  opp["stage"] = stage;
-  opp["lastAdvancedAt"] = now;
-  opp["updatedAt"] = now;
-  opp["stageChanges"].push_back({{"toStageId", stage}, {"userId", nullptr}, {"updatedAt", now}});
+  data.apply_move(opp, stage, at, user);
   return {"candidateStageChange", stage_change_data(opp, from, stage), from_api};
 }
 

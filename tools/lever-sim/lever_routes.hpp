@@ -27,8 +27,10 @@ struct route_outcome {
 
 route_outcome route_api(lever_data& data, const api_call& call);
 
-/// Sets the stage like a recruiter would, recording stageChanges; returns the event.
-lever_event move_stage(json& opp, const std::string& stage, bool from_api);
+/// Moves `opp` into `stage` at `at` by `user` (id or null) with Lever's bookkeeping
+/// (lever_data::apply_move); returns the candidateStageChange it causes.
+lever_event move_stage(lever_data& data, json& opp, const std::string& stage, int64_t at,
+                       const json& user, bool from_api);
 
 /// 404 ResourceNotFound "<what> was not found".
 sim::api_result not_found(const std::string& what);

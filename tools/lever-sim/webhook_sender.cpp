@@ -34,18 +34,46 @@ json webhook_sender::envelope(const std::string& event, const json& data,
           {"data", data}};
 }
 
-bool webhook_sender::emit(const lever_event& ev) {
+const char* to_string(emit_outcome o) {
+  switch (o) {
+    case emit_outcome::queued:
+      return "queued";
+    case emit_outcome::dropped:
+      return "dropped";
+    case emit_outcome::not_configured:
+      break;
+  }
+  return "not_configured";
+}
+
+void webhook_sender::set_drop(std::optional<drop_rule> rule) {
+  std::lock_guard<std::mutex> lock(mu_);
+  drop_ = std::move(rule);
+}
+
+std::optional<drop_rule> webhook_sender::drop() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return drop_;
+}
+
+bool webhook_sender::take_drop(const std::string& event) {
+  if (!drop_ || (!drop_->event.empty() && drop_->event != event)) return false;
+  if (drop_->count && --*drop_->count <= 0) drop_.reset();
+  return true;
+}
+
+emit_outcome webhook_sender::emit(const lever_event& ev) {
   webhook_config cfg = config();
   std::string url, token;
   if (ev.event == "candidateStageChange") {
-    if (ev.from_api && !cfg.api_stage_changes) return false;
+    if (ev.from_api && !cfg.api_stage_changes) return emit_outcome::not_configured;
     url = cfg.stage_change_url;
     token = cfg.stage_token;
   } else if (ev.event == "candidateHired") {
     url = cfg.hired_url;
     token = cfg.hired_token;
   }
-  if (url.empty()) return false;
+  if (url.empty()) return emit_outcome::not_configured;
   auto d = std::make_shared<delivery>();
   d->event = ev.event;
   d->url = url;
@@ -54,9 +82,15 @@ bool webhook_sender::emit(const lever_event& ev) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     log_.push_back(d);
+    // Only webhooks that would go out count against the rule; a dropped one stays in the
+    // log so a test can see what was lost.
+    if (take_drop(ev.event)) {
+      d->state = "dropped";
+      return emit_outcome::dropped;
+    }
   }
   attempt(std::move(d));
-  return true;
+  return emit_outcome::queued;
 }
 
 void webhook_sender::attempt(std::shared_ptr<delivery> d) {
@@ -95,7 +129,8 @@ json webhook_sender::deliveries() const {
                    {"url", d->url},
                    {"body", sim::parse_json_body(d->body)},
                    {"attempts", d->attempts},
-                   {"state", d->state}});
+                   {"state", d->state},
+                   {"dropped", d->state == "dropped"}});
   }
   return out;
 }

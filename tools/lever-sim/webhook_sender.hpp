@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,22 @@ struct webhook_config {
   bool api_stage_changes = false;  ///< also send candidateStageChange for PUT .../stage
 };
 
+/// Loses webhooks on purpose, as if Lever's delivery never arrived, so tests can check
+/// that vouch catches up by polling.
+struct drop_rule {
+  std::optional<int64_t> count;  ///< how many more to drop; none: every one until cleared
+  std::string event;             ///< only this event; empty: any event
+};
+
+/// What emit() did with an event.
+enum class emit_outcome {
+  queued,          ///< signed and on its way
+  dropped,         ///< logged as dropped by the drop rule, never sent
+  not_configured,  ///< no URL for it (or an API-made stage change not asked for)
+};
+
+const char* to_string(emit_outcome o);
+
 class webhook_sender {
  public:
   webhook_sender(net::http_client& client, sim::scheduler& sched);
@@ -36,15 +53,19 @@ class webhook_sender {
   void configure(webhook_config cfg);
   webhook_config config() const;
 
-  /// Signs and queues the event. False when no URL is configured for it (or it is an
-  /// API-made stage change the config does not ask for).
-  bool emit(const lever_event& ev);
+  /// Signs and queues the event, unless no URL is configured for it (or it is an API-made
+  /// stage change the config does not ask for) or the drop rule takes it.
+  emit_outcome emit(const lever_event& ev);
+
+  /// Replaces the drop rule; nullopt clears it.
+  void set_drop(std::optional<drop_rule> rule);
+  std::optional<drop_rule> drop() const;
 
   /// The envelope of lever-api.md §6.1 with a fresh 48-hex-char token.
   static nlohmann::json envelope(const std::string& event, const nlohmann::json& data,
                                  const std::string& signature_token, int64_t triggered_at);
 
-  /// Every delivery so far: event, url, body, attempts [{status, error}], state.
+  /// Every delivery so far: event, url, body, attempts [{status, error}], state, dropped.
   nlohmann::json deliveries() const;
   void clear_deliveries();
 
@@ -60,8 +81,11 @@ class webhook_sender {
     std::string url;
     std::string body;
     nlohmann::json attempts = nlohmann::json::array();
-    std::string state = "pending";  ///< pending | delivered | failed
+    std::string state = "pending";  ///< pending | delivered | failed | dropped
   };
+
+  /// True when the drop rule takes `event`; uses up one of its count. Needs mu_.
+  bool take_drop(const std::string& event);
 
   void attempt(std::shared_ptr<delivery> d);
   void on_answer(std::shared_ptr<delivery> d, const net::client_response& res);
@@ -70,6 +94,7 @@ class webhook_sender {
   sim::scheduler& sched_;
   mutable std::mutex mu_;
   webhook_config cfg_;
+  std::optional<drop_rule> drop_;
   std::vector<std::shared_ptr<delivery>> log_;
 };
 
