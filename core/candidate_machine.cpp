@@ -118,7 +118,15 @@ void on_stage_change(builder& b, const events::stage_change& ev) {
     b.note("stale stage change to " + ev.to_stage + " (older than the newest applied)");
     return;
   }
+  // The same entry seen twice (a webhook and a catch-up pass, in either order, carry
+  // slightly different times): the candidate already sits in that stage.
+  if (!r.last_stage.empty() && r.last_stage == ev.to_stage) {
+    r.last_stage_at = std::max(r.last_stage_at, ev.triggered_at);
+    b.note("already in stage " + ev.to_stage + " by the last change applied; not a new entry");
+    return;
+  }
   r.last_stage_at = ev.triggered_at;
+  r.last_stage = ev.to_stage;
   if (!is_trigger(b.ctx(), ev.to_stage)) {
     b.note("moved to stage " + ev.to_stage + " (not a trigger stage)");
     return;

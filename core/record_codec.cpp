@@ -9,6 +9,7 @@ namespace {
 // of every older version working (tests/storage holds the bytes of the first versions).
 constexpr uint8_t candidate_v1 = 1;
 constexpr uint8_t candidate_v2 = 2;  // + hired_source after hired_at
+constexpr uint8_t candidate_v3 = 3;  // + last_stage after last_stage_at
 constexpr uint8_t history_v1 = 1;
 constexpr uint8_t command_v1 = 1;
 constexpr uint8_t command_v2 = 2;  // + failing_since at the end
@@ -16,6 +17,7 @@ constexpr uint8_t org_v1 = 1;
 constexpr uint8_t template_v1 = 1;
 constexpr uint8_t prospect_v1 = 1;
 constexpr uint8_t export_v1 = 1;
+constexpr uint8_t reconcile_v1 = 1;
 
 // -- the two directions ---------------------------------------------------------------------
 // Each record has ONE field list (below), a template over the direction: `write_io` reads
@@ -104,7 +106,8 @@ bool candidate_fields(IO& io, C& c, uint8_t version) {
          io.str(c.report_url) && io.str(c.template_id) && person_fields(io, c.owner) &&
          io.str(c.name) && io.str(c.email) && io.str(c.phone) && io.str(c.posting_id) &&
          io.str(c.posting_title) && io.strs(c.posting_tags) && io.i64(c.created_at) &&
-         io.i64(c.updated_at) && io.i64(c.last_stage_at) && io.u64(c.next_seq) &&
+         io.i64(c.updated_at) && io.i64(c.last_stage_at) &&
+         (version < candidate_v3 || io.str(c.last_stage)) && io.u64(c.next_seq) &&
          io.u32(c.generation) && io.enum8(c.resume_state, cand_state::needs_attention) &&
          io.list(c.timers,
                  [](auto& in, auto& t) {
@@ -160,6 +163,13 @@ bool export_fields(IO& io, E& e, uint8_t /*version*/) {
          io.i64(e.created_at) && io.i64(e.updated_at) && io.strs(e.failures);
 }
 
+template <class IO, class R>
+bool reconcile_fields(IO& io, R& r, uint8_t /*version*/) {
+  return io.str(r.org) && io.i64(r.started_at) && io.i64(r.cursor) && io.i64(r.last_pass_at) &&
+         io.boolean(r.last_pass_ok) && io.str(r.last_error) && io.u64(r.found_total) &&
+         io.u64(r.last_found) && io.i64(r.last_duration_ms);
+}
+
 /// The current version's bytes of `rec`.
 template <class Rec, class Fields>
 std::string encode_with(const Rec& rec, uint8_t version, Fields fields) {
@@ -189,10 +199,10 @@ std::optional<Rec> decode_with(std::string_view bytes, uint8_t oldest, uint8_t n
 }  // namespace
 
 std::string encode(const candidate_record& c) {
-  return encode_with(c, candidate_v2, VOUCH_FIELDS(candidate_fields));
+  return encode_with(c, candidate_v3, VOUCH_FIELDS(candidate_fields));
 }
 std::optional<candidate_record> decode_candidate(std::string_view bytes) {
-  return decode_with<candidate_record>(bytes, candidate_v1, candidate_v2,
+  return decode_with<candidate_record>(bytes, candidate_v1, candidate_v3,
                                        VOUCH_FIELDS(candidate_fields));
 }
 
@@ -242,6 +252,14 @@ std::string encode(const export_record& e) {
 }
 std::optional<export_record> decode_export(std::string_view bytes) {
   return decode_with<export_record>(bytes, export_v1, export_v1, VOUCH_FIELDS(export_fields));
+}
+
+std::string encode(const reconcile_record& r) {
+  return encode_with(r, reconcile_v1, VOUCH_FIELDS(reconcile_fields));
+}
+std::optional<reconcile_record> decode_reconcile(std::string_view bytes) {
+  return decode_with<reconcile_record>(bytes, reconcile_v1, reconcile_v1,
+                                       VOUCH_FIELDS(reconcile_fields));
 }
 
 }  // namespace vouch::core

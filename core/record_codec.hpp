@@ -32,4 +32,7 @@ std::optional<prospect_record> decode_prospect(std::string_view bytes);
 std::string encode(const export_record& e);
 std::optional<export_record> decode_export(std::string_view bytes);
 
+std::string encode(const reconcile_record& r);
+std::optional<reconcile_record> decode_reconcile(std::string_view bytes);
+
 }  // namespace vouch::core

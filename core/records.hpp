@@ -116,6 +116,7 @@ struct candidate_record {
   std::vector<std::string> posting_tags;
   int64_t created_at = 0, updated_at = 0;
   int64_t last_stage_at = 0;  ///< triggeredAt of the newest stage change applied
+  std::string last_stage;     ///< its stage ("" before schema v3: not known)
   uint64_t next_seq = 1;      ///< seq of the next history entry
   uint32_t generation = 0;    ///< bumped by every fresh request (trigger or resend)
   cand_state resume_state = cand_state::idle;  ///< where a retried dead letter returns to
@@ -182,6 +183,22 @@ struct export_record {
   uint64_t total = 0, done = 0, failed = 0, skipped = 0;
   int64_t created_at = 0, updated_at = 0;
   std::vector<std::string> failures;  ///< "<prospect id>: <reason>", at most 100 kept
+};
+
+// -- catch-up ---------------------------------------------------------------------------
+
+/// One org's catch-up bookkeeping (CONTRACT §4a). The cursor starts when the connection is
+/// first saved and moves only after a pass completed, so a failed pass loses nothing.
+struct reconcile_record {
+  std::string org;
+  int64_t started_at = 0;    ///< when the connection was first saved: older changes are ignored
+  int64_t cursor = 0;        ///< changes from here on (minus the overlap) are asked for
+  int64_t last_pass_at = 0;  ///< when the last pass ended, ok or not (0 = never)
+  bool last_pass_ok = false;
+  std::string last_error;    ///< why the last pass failed ("" when ok)
+  uint64_t found_total = 0;  ///< changes handed to candidates by all passes
+  uint64_t last_found = 0;   ///< by the last completed pass
+  int64_t last_duration_ms = 0;
 };
 
 }  // namespace vouch::core

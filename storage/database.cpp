@@ -13,8 +13,8 @@ namespace vouch::storage {
 namespace {
 
 constexpr std::array<const char*, table_count> names = {
-    "orgs",   "templates", "candidates", "history", "dedupe",   "outbox",
-    "timers", "prospects", "exports",    "meta",    "by_change"};
+    "orgs",   "templates", "candidates", "history", "dedupe",    "outbox",
+    "timers", "prospects", "exports",    "meta",    "by_change", "reconcile"};
 
 MDB_val val(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};

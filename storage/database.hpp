@@ -27,8 +27,9 @@ enum class table : uint8_t {
   exports,     ///< export id -> progress
   meta,        ///< engine-wide values (schema version, id high-water marks)
   by_change,   ///< org \0 be64(~updated_at) \0 opp -> state byte: candidates, newest first
+  reconcile,   ///< org id -> reconcile_record (catch-up cursor and last pass)
 };
-constexpr int table_count = 11;
+constexpr int table_count = 12;
 const char* table_name(table t);
 /// The table named `name` (as table_name spells it); false when none is.
 bool parse_table(std::string_view name, table& out);

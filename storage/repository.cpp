@@ -149,6 +149,9 @@ void put_dedupe(write_set& ws, const std::string& key, int64_t now_ms, const std
 void put_org(write_set& ws, const org_record& o) {
   ws.put(table::orgs, o.id, encode(o));
 }
+void put_reconcile(write_set& ws, const reconcile_record& r) {
+  ws.put(table::reconcile, r.org, encode(r));
+}
 void put_template(write_set& ws, const std::string& org, const template_record& t) {
   ws.put(table::templates, template_key(org, t.id), encode(t));
 }
@@ -209,6 +212,12 @@ std::optional<org_record> load_org(const database& db, std::string_view org) {
   auto v = db.get(table::orgs, org);
   if (!v) return std::nullopt;
   return decode_org(*v);
+}
+
+std::optional<reconcile_record> load_reconcile(const database& db, std::string_view org) {
+  auto v = db.get(table::reconcile, org);
+  if (!v) return std::nullopt;
+  return decode_reconcile(*v);
 }
 
 std::vector<org_record> list_orgs(const database& db) {

@@ -55,6 +55,7 @@ void del_timer(write_set& ws, const std::string& org, const std::string& opp,
 void put_dedupe(write_set& ws, const std::string& key, int64_t now_ms,
                 const std::string& digest = {});
 void put_org(write_set& ws, const core::org_record& o);
+void put_reconcile(write_set& ws, const core::reconcile_record& r);
 void put_template(write_set& ws, const std::string& org, const core::template_record& t);
 void del_template(write_set& ws, const std::string& org, const std::string& id);
 
@@ -76,6 +77,9 @@ std::vector<core::history_entry> load_history(const database& db, std::string_vi
                                               std::string_view opp);
 std::vector<core::candidate_record> list_candidates(const database& db, std::string_view org);
 std::optional<core::org_record> load_org(const database& db, std::string_view org);
+/// The org's catch-up record; nothing when it has none (never connected, or a store from
+/// before catch-up: the first pass then starts its cursor).
+std::optional<core::reconcile_record> load_reconcile(const database& db, std::string_view org);
 std::vector<core::org_record> list_orgs(const database& db);
 std::vector<core::template_record> list_templates(const database& db, std::string_view org);
 std::optional<core::template_record> load_template(const database& db, std::string_view org,

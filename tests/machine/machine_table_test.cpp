@@ -121,6 +121,10 @@ struct rec_builder {
     c.owner.email = std::move(e);
     return *this;
   }
+  rec_builder& sat_in(std::string stage) {
+    c.last_stage = std::move(stage);
+    return *this;
+  }
   rec_builder& report(std::string url) {
     c.report_url = std::move(url);
     return *this;
@@ -986,6 +990,93 @@ BOOST_AUTO_TEST_CASE(a_confidential_resolve_is_retried_by_the_operator_and_the_f
   BOOST_TEST(to_string(c.state) == "requesting");
   BOOST_TEST(c.reason.empty());
   BOOST_TEST((kinds(t.commands) == std::vector<ck>{ck::platform_create_request}));
+}
+
+// -- catch-up (CONTRACT §4a): a change found in Lever's list instead of by its webhook ------
+
+extra_check history_names(std::string event) {
+  return [event](const candidate_record&, const transition& t) {
+    BOOST_REQUIRE(!t.history.empty());
+    BOOST_TEST(t.history.back().event == event);
+  };
+}
+
+BOOST_AUTO_TEST_CASE(a_change_found_by_catch_up_acts_as_its_webhook_would) {
+  const auto caught = lever_origin::catch_up;
+  check_rows({
+      row("idle: a caught-up entry into the trigger stage starts the request", in(st::idle),
+          stage("stage-refcheck", now - 1, caught))
+          .to(st::resolving)
+          .commands({ck::lever_resolve})
+          .check(history_names("reconcile.stage_change")),
+      row("expired: a caught-up entry starts a fresh request",
+          in(st::expired).sat_in("stage-phone"), stage("stage-refcheck", now - 1, caught))
+          .to(st::resolving)
+          .commands({ck::lever_resolve})
+          .check(starts_fresh_request()),
+      row("a caught-up hire in the request flow sets hired and tells the platform",
+          in(st::awaiting_references).req("req-9").timer(expiry_timer), hired_webhook(caught))
+          .tells_platform("lever_webhook", true)
+          .commands({ck::platform_hiring_status})
+          .check(history_names("reconcile.hired")),
+      row("a caught-up hire of an idle candidate ends it hired, no email", in(st::idle),
+          hired_webhook(caught))
+          .to(st::hired)
+          .check(hired_now()),
+      row("a caught-up hire of a hired candidate changes nothing", in(st::hired).hired(),
+          hired_webhook(caught))
+          .check(same_record_but_history()),
+      row("a caught-up hire after the owner said not hired leaves the request", in(st::not_hired),
+          hired_webhook(caught))
+          .to(st::hired)
+          .check(hired_now()),
+  });
+}
+
+BOOST_AUTO_TEST_CASE(an_entry_into_the_stage_the_candidate_already_sits_in_is_not_a_new_entry) {
+  std::vector<row> rows;
+  for (auto origin : {lever_origin::webhook, lever_origin::catch_up}) {
+    const std::string by = origin == lever_origin::webhook ? "webhook" : "catch-up";
+    for (auto s : {st::idle, st::expired, st::needs_attention, st::awaiting_references}) {
+      rows.push_back(row(std::string(to_string(s)) + ": the same entry again by " + by,
+                         in(s).sat_in("stage-refcheck"), stage("stage-refcheck", now, origin))
+                         .check([](const candidate_record& cur, const transition& t) {
+                           BOOST_TEST(t.next.generation == cur.generation);
+                           BOOST_TEST(t.next.last_stage == "stage-refcheck");
+                           BOOST_TEST(t.next.last_stage_at == now);
+                         }));
+    }
+  }
+  rows.push_back(row("left the stage and came back: a new entry",
+                     in(st::expired).sat_in("stage-phone"), stage("stage-refcheck"))
+                     .to(st::resolving)
+                     .commands({ck::lever_resolve}));
+  check_rows(rows);
+}
+
+BOOST_AUTO_TEST_CASE(webhook_and_catch_up_in_either_order_give_exactly_one_request) {
+  const auto ctx = standard_context();
+  // Lever's webhook carries its send time; the list carries the change's own time, a little
+  // earlier. Either may come first, and the flow may have ended between them.
+  for (bool webhook_first : {true, false}) {
+    BOOST_TEST_CONTEXT((webhook_first ? "webhook first" : "catch-up first")) {
+      candidate_record c = in(st::idle);
+      auto by_webhook = stage("stage-refcheck", now - 100, lever_origin::webhook);
+      auto by_catch_up = stage("stage-refcheck", now - 180, lever_origin::catch_up);
+      int requests = 0;
+      auto run = [&](const machine_event& e) {
+        auto t = apply(c, e, ctx);
+        for (const auto& cmd : t.commands) requests += cmd.kind == ck::lever_resolve;
+        c = t.next;
+      };
+      run(webhook_first ? by_webhook : by_catch_up);
+      BOOST_TEST(to_string(c.state) == "resolving");
+      c.state = st::expired;  // the request ran its course meanwhile
+      run(webhook_first ? by_catch_up : by_webhook);
+      BOOST_TEST(requests == 1);
+      BOOST_TEST(to_string(c.state) == "expired");
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

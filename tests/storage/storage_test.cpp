@@ -382,6 +382,40 @@ BOOST_AUTO_TEST_CASE(a_command_keeps_when_its_failures_began_and_v1_ones_count_f
   BOOST_TEST(decode_command(encode(fresh))->failing_since == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_candidate_keeps_its_last_stage_and_older_ones_have_none) {
+  auto c = sample_candidate();
+  c.last_stage = "stage-refcheck";
+  auto back = decode_candidate(encode(c));
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST(back->last_stage == "stage-refcheck");
+  BOOST_TEST(decode_candidate(unhex(candidate_v1_hex))->last_stage.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_catch_up_record_round_trips_and_refuses_damage) {
+  reconcile_record r;
+  r.org = "acme";
+  r.started_at = 1764000000000;
+  r.cursor = 1764000300000;
+  r.last_pass_at = 1764000301000;
+  r.last_pass_ok = false;
+  r.last_error = "Lever answered 401";
+  r.found_total = 12;
+  r.last_found = 3;
+  r.last_duration_ms = 250;
+  auto back = decode_reconcile(encode(r));
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST(back->org == r.org);
+  BOOST_TEST(back->started_at == r.started_at);
+  BOOST_TEST(back->cursor == r.cursor);
+  BOOST_TEST(back->last_pass_at == r.last_pass_at);
+  BOOST_TEST(back->last_pass_ok == r.last_pass_ok);
+  BOOST_TEST(back->last_error == r.last_error);
+  BOOST_TEST(back->found_total == r.found_total);
+  BOOST_TEST(back->last_found == r.last_found);
+  BOOST_TEST(back->last_duration_ms == r.last_duration_ms);
+  expect_refuses_damaged(encode(r), [](std::string_view b) { return decode_reconcile(b); });
+}
+
 BOOST_AUTO_TEST_CASE(truncated_future_version_or_padded_bytes_decode_to_nothing) {
   expect_refuses_damaged(encode(sample_candidate()),
                          [](std::string_view b) { return decode_candidate(b); });
