@@ -31,6 +31,7 @@ struct actor_host::impl {
   router_actor router;
   timer_service_actor timers;
   prospect_owner_actor prospects;
+  reconciler_actor reconciler;
   impl(engine_context& c, net::http_client& h) : ctx(c), http(h) {}
 };
 
@@ -44,6 +45,9 @@ actor_host::~actor_host() {
 void actor_host::start() {
   auto& i = *impl_;
   i.sys = std::make_unique<caf::actor_system>(i.cfg);
+  if (!i.ctx.lever_limiter)
+    i.ctx.lever_limiter =
+        std::make_shared<rate_limiter>(i.ctx.cfg.lever.rate_per_s, i.ctx.cfg.lever.burst);
   i.store = spawn_store(*i.sys, i.ctx);
   i.dispatcher = spawn_dispatcher(*i.sys, i.ctx, i.store, i.http);
   i.timers = spawn_timer_service(*i.sys, i.ctx, i.store);
@@ -52,6 +56,7 @@ void actor_host::start() {
   i.prospects = spawn_prospect_owner(*i.sys, i.ctx, i.store, i.dispatcher);
   caf::anon_send(i.dispatcher, set_prospects_atom::value, i.prospects);
   set_timer_router(i.timers, i.router);
+  i.reconciler = spawn_reconciler(*i.sys, i.ctx, i.store, i.router, i.http);
   // /readyz promises timers are loaded: wait until the timer service and the dispatcher
   // have run their start-up (they answer only after it).
   caf::scoped_actor self{*i.sys};
@@ -64,6 +69,7 @@ void actor_host::start() {
 void actor_host::shutdown() {
   auto& i = *impl_;
   if (!i.sys) return;
+  if (i.reconciler) caf::anon_send_exit(i.reconciler, caf::exit_reason::user_shutdown);
   if (i.prospects) caf::anon_send_exit(i.prospects, caf::exit_reason::user_shutdown);
   if (i.timers) caf::anon_send_exit(i.timers, caf::exit_reason::user_shutdown);
   if (i.router) caf::anon_send_exit(i.router, caf::exit_reason::user_shutdown);
@@ -75,8 +81,15 @@ void actor_host::shutdown() {
   i.router = router_actor{};
   i.timers = timer_service_actor{};
   i.prospects = prospect_owner_actor{};
+  i.reconciler = reconciler_actor{};
   i.store = store_actor{};
   i.sys.reset();  // waits for every actor
+}
+
+bool actor_host::reconcile(const std::string& org) {
+  if (!impl_->reconciler) return false;
+  caf::anon_send(impl_->reconciler, reconcile_atom::value, org);
+  return true;
 }
 
 void actor_host::deliver(candidate_input in) {

@@ -32,6 +32,7 @@ class actor_host : public engine_port {
   void intake_prospect(prospect_intake in) override;
   void start_export(const std::string& org, export_started done) override;
   std::string breakers_json() override;
+  bool reconcile(const std::string& org) override;
   void expedite(const std::string& org, const std::string& opp,
                 std::function<void(uint64_t)> done) override;
   std::string system_json() override;

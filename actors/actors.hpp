@@ -52,6 +52,13 @@ prospect_owner_actor spawn_prospect_owner(caf::actor_system& sys, engine_context
 timer_service_actor spawn_timer_service(caf::actor_system& sys, engine_context& ctx,
                                         store_actor store);
 
+/// Runs catch-up passes: every [lever].reconcile_every for each connected org (spread over
+/// the period by org id, never two at once for one org) and when the operator asks. Found
+/// changes go to their candidates through the router; each pass's end is committed to the
+/// org's reconcile record.
+reconciler_actor spawn_reconciler(caf::actor_system& sys, engine_context& ctx, store_actor store,
+                                  router_actor router, net::http_client& http);
+
 /// Timers fire through the router, which is spawned after the timer service.
 void set_timer_router(timer_service_actor timers, router_actor router);
 

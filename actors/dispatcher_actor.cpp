@@ -187,7 +187,7 @@ struct dispatcher_state {
 caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_context* ctx,
                          store_actor store, net::http_client* http,
                          std::vector<core::command> pending) {
-  auto limiter = std::make_shared<rate_limiter>(ctx->cfg.lever.rate_per_s, ctx->cfg.lever.burst);
+  auto limiter = ctx->lever_limiter;
   std::string platform_key, err;
   core::platform_key_from_secret(ctx->cfg.platform.secret, platform_key, err);
   worker_deps deps{ctx, http, limiter.get(), platform_key};

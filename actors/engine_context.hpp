@@ -12,6 +12,7 @@
 #include "actors/metrics.hpp"
 #include "actors/org_directory.hpp"
 #include "actors/org_health.hpp"
+#include "actors/rate_limiter.hpp"
 #include "config/config.hpp"
 #include "core/candidate_machine.hpp"
 #include "storage/database.hpp"
@@ -80,6 +81,9 @@ class engine_port {
   /// Cancels a running bulk export: prospects not exported yet stay stored. done(false, why)
   /// when there is no such export or it already ended.
   virtual void cancel_export(const std::string& export_id, commit_done done) = 0;
+  /// Runs a catch-up pass over the org now (or right after the one running). False when
+  /// the engine is not running.
+  virtual bool reconcile(const std::string& org) = 0;
   /// Sends a candidate's pending commands now (their backoff is over), and queues any that
   /// the dispatcher does not hold; then done(how many), 0 when it has none pending. `done`
   /// runs on the dispatcher's thread: keep it short.
@@ -102,6 +106,9 @@ struct engine_context {
   std::unique_ptr<org_directory> orgs;
   metrics stats;
   org_health health;
+  /// Every Lever call takes its token here, per API key: commands, exports and catch-up
+  /// share one budget (set by the actor host at start).
+  std::shared_ptr<rate_limiter> lever_limiter;
   std::atomic<uint64_t> next_command_id{1};
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};

@@ -41,6 +41,7 @@ using breakers_atom = caf::atom_constant<caf::atom("breakers")>;        // dispa
 using settled_atom = caf::atom_constant<caf::atom("settled")>;          // dispatcher: id, failed
 using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;      // dispatcher: id
 using expedite_atom = caf::atom_constant<caf::atom("expedite")>;        // dispatcher: org, opp -> n
+using reconcile_atom = caf::atom_constant<caf::atom("reconcile")>;      // reconciler: org
 
 /// The outcome of one store commit, delivered to request() callers.
 struct commit_result {
@@ -98,5 +99,10 @@ using prospect_owner_actor =
                      caf::reacts_to<export_result_atom, core::command, call_outcome>,
                      caf::reacts_to<export_drop_atom, core::command>,
                      caf::reacts_to<cancel_atom, std::string, commit_done>>;
+
+/// The catch-up scheduler's contract (actors/reconcile_actor.cpp): run a pass over one org
+/// now (the operator asked), and its figures as JSON text.
+using reconciler_actor = caf::typed_actor<caf::reacts_to<reconcile_atom, std::string>,
+                                          caf::replies_to<stats_atom>::with<std::string>>;
 }  // namespace vouch::actors
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::core::command)

@@ -33,6 +33,21 @@ void org_health::webhook(const std::string& org, webhook_kind kind, bool accepte
   (accepted ? w.last_at : w.rejected_last_at) = now;
 }
 
+void org_health::publish(metrics& m, int64_t now) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  for (const auto& [org, h] : orgs_) {
+    const std::string o = "org=\"" + org + "\"";
+    for (const char* s : {"ok", "unauthorized", "forbidden", "unreachable", "unknown"})
+      m.set("vouch_org_lever_status", o + ",status=\"" + s + "\"", h.lever.status == s ? 1 : 0);
+    if (h.stage_change.last_at)
+      m.set("vouch_org_webhook_age_seconds", o + ",kind=\"stage_change\"",
+            (now - h.stage_change.last_at) / 1000.0);
+    if (h.hired.last_at)
+      m.set("vouch_org_webhook_age_seconds", o + ",kind=\"hired\"",
+            (now - h.hired.last_at) / 1000.0);
+  }
+}
+
 org_health_view org_health::get(const std::string& org) const {
   std::lock_guard<std::mutex> lk(mu_);
   auto it = orgs_.find(org);

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 
+#include "actors/metrics.hpp"
+
 namespace vouch::actors {
 
 /// The Lever key's status as the contract names it: "ok", "unauthorized" (401), "forbidden"
@@ -45,6 +47,10 @@ class org_health {
                       int64_t now);
   void webhook(const std::string& org, webhook_kind kind, bool accepted, int64_t now);
   org_health_view get(const std::string& org) const;
+  /// Sets the per-org gauges: vouch_org_lever_status{org,status} (1 for the current status,
+  /// 0 for the others) and vouch_org_webhook_age_seconds{org,kind} (since the last accepted
+  /// webhook; absent before the first).
+  void publish(metrics& m, int64_t now) const;
 
  private:
   mutable std::mutex mu_;

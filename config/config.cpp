@@ -249,6 +249,8 @@ std::vector<field> all_fields() {
        number([](config& c) -> double& { return c.lever.burst; }, [](double n) { return n >= 1; })},
       {"lever", "timeout", kind::duration, false, expect_duration,
        duration([](config& c) -> std::chrono::milliseconds& { return c.lever.timeout; })},
+      {"lever", "reconcile_every", kind::duration, false, "a duration such as \"5m\" (\"0s\": off)",
+       duration([](config& c) -> std::chrono::milliseconds& { return c.lever.reconcile_every; })},
       // [platform]
       {"platform", "base_url", kind::text, false, expect_http_url,
        http_url([](config& c) -> std::string& { return c.platform.base_url; })},

@@ -48,6 +48,9 @@ struct lever_config {
   double rate_per_s = 10;  ///< Per API key, steady.
   double burst = 20;       ///< Per API key.
   std::chrono::milliseconds timeout{std::chrono::seconds{10}};
+  /// How often each connected org is asked for changes its webhooks may have missed
+  /// (catch-up); 0 = never on a schedule (POST .../reconcile still runs a pass).
+  std::chrono::milliseconds reconcile_every{std::chrono::minutes{5}};
   retry_config retry;
 };
 

@@ -114,15 +114,23 @@ bool is_trigger(const machine_context& ctx, const std::string& stage) {
 
 void on_stage_change(builder& b, const events::stage_change& ev) {
   auto& r = b.rec();
+  // A change catch-up finds that a webhook already delivered is "ignored" (recorded, but
+  // not counted as found); the webhook's own answer stays "accepted" as before.
+  auto seen = [&](std::string why) {
+    if (ev.origin == lever_origin::catch_up)
+      b.ignore(std::move(why));
+    else
+      b.note(std::move(why));
+  };
   if (ev.triggered_at < r.last_stage_at) {
-    b.note("stale stage change to " + ev.to_stage + " (older than the newest applied)");
+    seen("stale stage change to " + ev.to_stage + " (older than the newest applied)");
     return;
   }
   // The same entry seen twice (a webhook and a catch-up pass, in either order, carry
   // slightly different times): the candidate already sits in that stage.
   if (!r.last_stage.empty() && r.last_stage == ev.to_stage) {
     r.last_stage_at = std::max(r.last_stage_at, ev.triggered_at);
-    b.note("already in stage " + ev.to_stage + " by the last change applied; not a new entry");
+    seen("already in stage " + ev.to_stage + " by the last change applied; not a new entry");
     return;
   }
   r.last_stage_at = ev.triggered_at;
@@ -139,10 +147,13 @@ void on_stage_change(builder& b, const events::stage_change& ev) {
   }
 }
 
-void on_hired_webhook(builder& b, const events::hired_webhook&) {
+void on_hired_webhook(builder& b, const events::hired_webhook& ev) {
   // Also Lever's echo of our own archive call: the hire is known, nothing more to do.
   if (b.state() == st::hired || b.rec().hired) {
-    b.note("Lever reports hired; already recorded");
+    if (ev.origin == lever_origin::catch_up)
+      b.ignore("catch-up: Lever shows the hire; already recorded");
+    else
+      b.note("Lever reports hired; already recorded");
     return;
   }
   b.mark_hired();

@@ -167,7 +167,7 @@ template <class IO, class R>
 bool reconcile_fields(IO& io, R& r, uint8_t /*version*/) {
   return io.str(r.org) && io.i64(r.started_at) && io.i64(r.cursor) && io.i64(r.last_pass_at) &&
          io.boolean(r.last_pass_ok) && io.str(r.last_error) && io.u64(r.found_total) &&
-         io.u64(r.last_found) && io.i64(r.last_duration_ms);
+         io.u64(r.last_found) && io.i64(r.last_found_at) && io.i64(r.last_duration_ms);
 }
 
 /// The current version's bytes of `rec`.

@@ -198,6 +198,7 @@ struct reconcile_record {
   std::string last_error;    ///< why the last pass failed ("" when ok)
   uint64_t found_total = 0;  ///< changes handed to candidates by all passes
   uint64_t last_found = 0;   ///< by the last completed pass
+  int64_t last_found_at = 0;  ///< when a pass last found a change (0 = never)
   int64_t last_duration_ms = 0;
 };
 

@@ -29,6 +29,7 @@ void admin_api::impl::handle(net::http_request&& req, answer& a) {
     if (req.method != "GET") return a.error(405, "method_not_allowed", "use GET");
     net::http_response res;
     res.content_type = "text/plain; version=0.0.4";
+    ctx.health.publish(ctx.stats, now_ms());
     res.body = ctx.stats.render();
     return a.send(std::move(res));
   }
@@ -168,6 +169,14 @@ void admin_api::impl::route(call& c, answer& a) {
       if (!method_is(c, {"POST"}, a)) return;
       parse_empty_body(c.body);
       candidate_action(org, s[3], s[4] == "resend", a);
+      return;
+    }
+    if (n == 3 && is(2, "reconcile")) {
+      a.route = "org_reconcile";
+      if (method_is(c, {"POST"}, a)) {
+        parse_empty_body(c.body);
+        reconcile_now(org, a);
+      }
       return;
     }
     if (n == 3 && is(2, "health")) {

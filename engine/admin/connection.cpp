@@ -88,6 +88,14 @@ void admin_api::impl::put_lever(const std::string& org, const call& c, const ans
         rec.updated_at = now_ms();
         storage::write_set ws;
         storage::put_org(ws, rec);
+        // Catch-up starts here: changes Lever made before the first save are left alone
+        // (candidates already sitting in a trigger stage get no request from us).
+        if (!storage::load_reconcile(*ctx.db, org)) {
+          core::reconcile_record start;
+          start.org = org;
+          start.started_at = start.cursor = rec.updated_at;
+          storage::put_reconcile(ws, start);
+        }
         json body = render_lever_connection(rec);
         const bool export_existing = p.export_existing;
         // Once committed, check the key with one live call and answer with its health: a

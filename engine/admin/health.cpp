@@ -80,14 +80,45 @@ void admin_api::impl::org_health(const std::string& org, const answer& a) {
                {"connected", rec->connected},
                {"lever", lever_health(org)},
                {"webhooks", {{"stage_change", hook(h.stage_change)}, {"hired", hook(h.hired)}}},
-               // Catch-up passes (missed webhooks) are not built yet: no pass has run.
-               {"reconcile",
-                {{"cursor", nullptr},
-                 {"last_pass_at", nullptr},
-                 {"last_pass_ok", nullptr},
-                 {"last_error", nullptr},
-                 {"found_total", 0}}},
+               {"reconcile", reconcile_health(org)},
                {"breaker", breaker}});
+}
+
+json admin_api::impl::reconcile_health(const std::string& org) const {
+  auto ms = [](int64_t v) { return v ? json(v) : json(nullptr); };
+  const auto r = storage::load_reconcile(*ctx.db, org);
+  if (!r)  // never connected (or connected before catch-up existed: the first pass starts it)
+    return {{"cursor", nullptr},
+            {"last_pass_at", nullptr},
+            {"last_pass_ok", nullptr},
+            {"last_error", nullptr},
+            {"found_total", 0},
+            {"last_found", nullptr},
+            {"last_found_at", nullptr},
+            {"started_at", nullptr},
+            {"last_duration_ms", nullptr},
+            {"every_ms", ctx.cfg.lever.reconcile_every.count()}};
+  const bool ran = r->last_pass_at != 0;
+  return {{"cursor", ms(r->cursor)},
+          {"last_pass_at", ms(r->last_pass_at)},
+          {"last_pass_ok", ran ? json(r->last_pass_ok) : json(nullptr)},
+          {"last_error", r->last_error.empty() ? json(nullptr) : json(r->last_error)},
+          {"found_total", r->found_total},
+          {"last_found", ran ? json(r->last_found) : json(nullptr)},
+          {"last_found_at", ms(r->last_found_at)},
+          {"started_at", ms(r->started_at)},
+          {"last_duration_ms", ran ? json(r->last_duration_ms) : json(nullptr)},
+          {"every_ms", ctx.cfg.lever.reconcile_every.count()}};
+}
+
+void admin_api::impl::reconcile_now(const std::string& org, const answer& a) {
+  auto rec = storage::load_org(*ctx.db, org);
+  if (!rec) return a.not_found("no org " + org);
+  if (!rec->connected)
+    return a.error(409, "not_connected", "org " + org + " is not connected to Lever");
+  if (!ctx.port || !ctx.port->reconcile(org))
+    return a.error(503, "unavailable", "the engine is not running");
+  a.json_body(202, {{"org", org}, {"queued", true}});
 }
 
 }  // namespace vouch::engine

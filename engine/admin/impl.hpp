@@ -352,6 +352,9 @@ struct admin_api::impl : std::enable_shared_from_this<impl> {
   json breaker_list();
   void breakers(const answer& a);
   void org_health(const std::string& org, const answer& a);
+  /// POST /orgs/{org}/reconcile: a catch-up pass now (or right after the running one).
+  void reconcile_now(const std::string& org, const answer& a);
+  json reconcile_health(const std::string& org) const;
   /// One live Lever call with the org's key (GET /stages); records the answer in the org's
   /// health and passes the resulting `lever` health object to `done`.
   void check_key(const std::string& org, std::function<void(json)> done);

@@ -84,6 +84,12 @@ struct fake_port : actors::engine_port {
   /// What the dispatcher would say of its breakers.
   std::string breakers = "[]";
   std::string breakers_json() override { return breakers; }
+  std::vector<std::string> reconciled;
+  bool reconcile(const std::string& org) override {
+    std::lock_guard<std::mutex> g(mu);
+    reconciled.push_back(org);
+    return true;
+  }
   /// The prospect owner's work, synchronously on the caller's thread.
   actors::engine_context* ctx = nullptr;
   void intake_prospect(actors::prospect_intake in) override { in.done(outcome); }

@@ -145,6 +145,7 @@ class vouchd {
   const std::string& maildir() const { return maildir_; }
   const std::string& log_path() const { return log_path_; }
   const json& config() const { return cfg_; }
+  const std::string& admin_token() const { return admin_token_; }
 
   response admin(const std::string& method, const std::string& path, const json& body = nullptr,
                  std::optional<std::string> token = std::nullopt);

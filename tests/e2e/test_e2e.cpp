@@ -755,6 +755,9 @@ BOOST_AUTO_TEST_CASE(an_open_request_is_reminded_once_then_expired_and_a_new_tri
     BOOST_CHECK_MESSAGE(remind[0].value("t", int64_t{0}) <= expire[0].value("t", int64_t{0}),
                         "remind should come before expire");
 
+  // A new entry into the trigger stage: in Lever the candidate leaves it and comes back
+  // (an entry into the stage it already sits in is not a new one).
+  expect_accepted(e.stage_change(org, "opp-1", "stage-phone"), "a move out after expiry");
   expect_accepted(e.stage_change(org, "opp-1"), "a new trigger stage change after expiry");
   json reqs = wait_for(
       "a second reference request for opp-1", [&] { return e.platform.requests("acme", "opp-1"); },

@@ -1025,6 +1025,7 @@ BOOST_AUTO_TEST_CASE(a_change_found_by_catch_up_acts_as_its_webhook_would) {
           .check(hired_now()),
       row("a caught-up hire of a hired candidate changes nothing", in(st::hired).hired(),
           hired_webhook(caught))
+          .ignores()
           .check(same_record_but_history()),
       row("a caught-up hire after the owner said not hired leaves the request", in(st::not_hired),
           hired_webhook(caught))
@@ -1038,13 +1039,15 @@ BOOST_AUTO_TEST_CASE(an_entry_into_the_stage_the_candidate_already_sits_in_is_no
   for (auto origin : {lever_origin::webhook, lever_origin::catch_up}) {
     const std::string by = origin == lever_origin::webhook ? "webhook" : "catch-up";
     for (auto s : {st::idle, st::expired, st::needs_attention, st::awaiting_references}) {
-      rows.push_back(row(std::string(to_string(s)) + ": the same entry again by " + by,
-                         in(s).sat_in("stage-refcheck"), stage("stage-refcheck", now, origin))
-                         .check([](const candidate_record& cur, const transition& t) {
-                           BOOST_TEST(t.next.generation == cur.generation);
-                           BOOST_TEST(t.next.last_stage == "stage-refcheck");
-                           BOOST_TEST(t.next.last_stage_at == now);
-                         }));
+      auto r = row(std::string(to_string(s)) + ": the same entry again by " + by,
+                   in(s).sat_in("stage-refcheck"), stage("stage-refcheck", now, origin));
+      // Catch-up reports it as ignored: the webhook had delivered it, nothing was missed.
+      if (origin == lever_origin::catch_up) r.ignores();
+      rows.push_back(r.check([](const candidate_record& cur, const transition& t) {
+        BOOST_TEST(t.next.generation == cur.generation);
+        BOOST_TEST(t.next.last_stage == "stage-refcheck");
+        BOOST_TEST(t.next.last_stage_at == now);
+      }));
     }
   }
   rows.push_back(row("left the stage and came back: a new entry",

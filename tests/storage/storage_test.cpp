@@ -401,6 +401,7 @@ BOOST_AUTO_TEST_CASE(a_catch_up_record_round_trips_and_refuses_damage) {
   r.last_error = "Lever answered 401";
   r.found_total = 12;
   r.last_found = 3;
+  r.last_found_at = 1764000300500;
   r.last_duration_ms = 250;
   auto back = decode_reconcile(encode(r));
   BOOST_REQUIRE(back.has_value());
@@ -412,6 +413,7 @@ BOOST_AUTO_TEST_CASE(a_catch_up_record_round_trips_and_refuses_damage) {
   BOOST_TEST(back->last_error == r.last_error);
   BOOST_TEST(back->found_total == r.found_total);
   BOOST_TEST(back->last_found == r.last_found);
+  BOOST_TEST(back->last_found_at == r.last_found_at);
   BOOST_TEST(back->last_duration_ms == r.last_duration_ms);
   expect_refuses_damaged(encode(r), [](std::string_view b) { return decode_reconcile(b); });
 }

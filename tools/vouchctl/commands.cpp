@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -617,6 +618,32 @@ int orgs_health(const global_options& g, const std::string& org) {
     const json good = w.value("last_at", json());
     return bad.is_number() && (!good.is_number() || bad.get<int64_t>() > good.get<int64_t>());
   };
+  const json rc = h.value("reconcile", json::object());
+  const bool pass_failed = rc.value("last_pass_ok", json()) == json(false);
+  const json last_found = rc.value("last_found", json());
+  // The newest webhook accepted of either kind (null: none since vouchd started).
+  json last_hook;
+  for (const char* kind : {"stage_change", "hired"}) {
+    const json at = hooks.value(kind, json::object()).value("last_at", json());
+    if (at.is_number() && (!last_hook.is_number() || at.get<int64_t>() > last_hook.get<int64_t>()))
+      last_hook = at;
+  }
+  // Catch-up found changes after the newest webhook: deliveries are getting lost.
+  const json found_at = rc.value("last_found_at", json());
+  const bool found_after_last_hook =
+      found_at.is_number() &&
+      (!last_hook.is_number() || found_at.get<int64_t>() > last_hook.get<int64_t>());
+  auto since_last_hook = [&]() -> std::string {
+    if (!last_hook.is_number()) return "no webhook since vouchd started";
+    const int64_t age_s = (std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count() -
+                           last_hook.get<int64_t>()) /
+                          1000;
+    if (age_s >= 86400) return "no webhook for " + std::to_string(age_s / 86400) + " days";
+    if (age_s >= 3600) return "no webhook for " + std::to_string(age_s / 3600) + " hours";
+    return "the last webhook came " + std::to_string(age_s / 60) + " minutes ago";
+  };
   std::string verdict = "healthy";
   if (!h.value("connected", false))
     verdict = "not connected to Lever: connect it with `vouchctl connect " + org + " ...`";
@@ -635,6 +662,14 @@ int orgs_health(const global_options& g, const std::string& org) {
         "webhooks are refused for a wrong signature: copy the signature tokens from "
         "Lever's webhook settings into `vouchctl connect " +
         org + " ...`";
+  else if (pass_failed)
+    verdict = "catch-up for missed webhooks is failing (" +
+              rc.value("last_error", json("unknown error")).get<std::string>() +
+              "); it is tried again on the next pass";
+  else if (found_after_last_hook)
+    verdict = since_last_hook() + " although catch-up found " +
+              text(rc.value("found_total", json(0))) +
+              " change(s) they missed: check the webhook URLs and tokens in Lever";
   std::cout << org << ": " << verdict << "\n";
   table t({"WHAT", "STATE", "SINCE", "DETAIL"});
   t.add({"lever key", status, time_of(lever.value("checked_at", json())),
@@ -645,7 +680,25 @@ int orgs_health(const global_options& g, const std::string& org) {
     t.add({std::string("webhook ") + kind, "last accepted", time_of(w.value("last_at", json())),
            "last refused " + time_of(w.value("rejected_last_at", json()))});
   }
+  t.add({"catch-up",
+         rc.value("last_pass_ok", json()) == json(true)    ? "ok"
+         : rc.value("last_pass_ok", json()) == json(false) ? "failing"
+                                                           : "no pass yet",
+         time_of(rc.value("last_pass_at", json())),
+         "found " + text(rc.value("found_total", json(0))) + " in all, " +
+             text(last_found.is_null() ? json(0) : last_found) + " last pass; cursor " +
+             time_of(rc.value("cursor", json()))});
   t.print(std::cout);
+  return exit_ok;
+}
+
+int orgs_reconcile(const global_options& g, const std::string& org) {
+  admin_client c(g);
+  const json body = json::object();
+  const reply r = c.call("POST", org_path(org) + "/reconcile", {}, &body);
+  if (g.json) return print_json(r.body), exit_ok;
+  std::cout << org
+            << ": catch-up pass queued; `vouchctl orgs health " + org + "` shows what it found\n";
   return exit_ok;
 }
 

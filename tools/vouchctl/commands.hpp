@@ -43,6 +43,7 @@ int outbox_retry(const global_options& g, const std::string& id);
 int outbox_retry_all(const global_options& g, const std::string& org, const std::string& kind);
 /// The org's connection health, a verdict first.
 int orgs_health(const global_options& g, const std::string& org);
+int orgs_reconcile(const global_options& g, const std::string& org);
 
 int export_start(const global_options& g, const std::string& org, bool watch);
 int export_show(const global_options& g, const std::string& id, bool watch);

@@ -51,6 +51,11 @@ int main(int argc, char** argv) {
     c->callback([&] { run = [&] { return ctl::orgs_health(g, org); }; });
   }
   {
+    auto* c = orgs->add_subcommand("reconcile", "ask Lever now for changes the webhooks missed");
+    c->add_option("ORG", org, "org id")->required();
+    c->callback([&] { run = [&] { return ctl::orgs_reconcile(g, org); }; });
+  }
+  {
     auto* c = orgs->add_subcommand("create", "create an org (or rename it)");
     c->add_option("ORG", org, "org id: 1-64 of [a-z0-9_-]")->required();
     c->add_option("--name", name, "display name")->required();
