@@ -223,10 +223,39 @@ function start() {
 }
 
 // -- orgs --------------------------------------------------------------------------------
+// One verdict per org from GET .../health, in the words of `vouchctl orgs health`: the
+// first thing wrong, or "healthy". cls is the badge colour, short its badge text.
+function healthVerdict(hl) {
+  if (!hl) return { cls: "", short: "?", text: "health unknown" };
+  const lever = hl.lever || {}, hooks = hl.webhooks || {}, rc = hl.reconcile || {};
+  const refused = (w) => w && w.rejected_last_at != null &&
+    (w.last_at == null || w.rejected_last_at > w.last_at);
+  const lastHook = Math.max((hooks.stage_change || {}).last_at || 0, (hooks.hired || {}).last_at || 0);
+  if (!hl.connected) return { cls: "bad", short: "not connected", text: "Not connected to Lever." };
+  if (lever.status === "unauthorized")
+    return { cls: "bad", short: "key refused", text: "Lever refuses the API key: paste a new one with vouchctl connect." };
+  if (lever.status === "forbidden")
+    return { cls: "bad", short: "key forbidden", text: "Lever forbids what vouch needs with this key: give it the permissions it lacks." };
+  if (hl.breaker && hl.breaker !== "closed")
+    return { cls: "bad", short: "Lever failing", text: "Lever calls are failing (breaker " + hl.breaker + "); commands wait, nothing is lost." };
+  if (lever.status === "unreachable")
+    return { cls: "run", short: "Lever unreachable", text: "Lever did not answer the last call; it will be tried again." };
+  if (refused(hooks.stage_change) || refused(hooks.hired))
+    return { cls: "bad", short: "webhooks refused", text: "Webhooks are refused for a wrong signature: copy the signature tokens from Lever's webhook settings." };
+  if (rc.last_pass_ok === false)
+    return { cls: "bad", short: "catch-up failing", text: "Catch-up for missed webhooks is failing: " + (rc.last_error || "unknown error") };
+  if (rc.last_found_at && rc.last_found_at > lastHook)
+    return { cls: "run", short: "webhooks missed", text: (lastHook ? "No webhook since " + fmtTime(lastHook) : "No webhook since vouchd started") +
+      " although catch-up found " + rc.found_total + " change(s) they missed: check the webhook URLs and tokens in Lever." };
+  return { cls: "ok", short: "healthy", text: "Healthy." };
+}
+
 async function viewOrgs({ gen }) {
   const { items } = await allItems("/orgs");
   const details = await Promise.all(items.map((o) =>
     api("GET", "/orgs/" + enc(o.id)).catch(() => null)));
+  const health = await Promise.all(items.map((o) =>
+    api("GET", "/orgs/" + enc(o.id) + "/health").catch(() => null)));
   const rows = items.map((o, i) => {
     const d = details[i];
     const go = () => { location.hash = "#/orgs/" + enc(o.id); };
@@ -234,20 +263,23 @@ async function viewOrgs({ gen }) {
       td(h("a", { href: "#/orgs/" + enc(o.id) }, o.id), "mono"), td(o.name),
       td(d ? h("span", { class: "badge " + (d.connected ? "ok" : "bad") },
                d.connected ? "connected" : "not connected") : "?"),
+      td((() => { const v = healthVerdict(health[i]);
+                  return h("span", { class: "badge " + v.cls, title: v.text, "data-health": v.short }, v.short); })()),
       td(h("a", { href: "#/orgs/" + enc(o.id) + "/candidates", onclick: (ev) => ev.stopPropagation() },
            "Candidates")),
       td(d ? when(d.updated_at) : "—"));
   });
   mount(gen, h("h1", {}, "Orgs"),
-    card(null, table(["Org", "Name", "Lever", "", "Updated"], rows,
+    card(null, table(["Org", "Name", "Lever", "Health", "", "Updated"], rows,
       "No orgs yet. Create one with `vouchctl orgs create ORG --name NAME`.")));
 }
 
 async function viewOrg({ gen, params: [org] }) {
   const base = "/orgs/" + enc(org);
-  const [info, lever, urls, tpls, exps] = await Promise.all([
+  const [info, lever, urls, tpls, exps, hl] = await Promise.all([
     api("GET", base), api("GET", base + "/lever"), api("GET", base + "/webhook-urls"),
-    allItems(base + "/templates"), allItems(base + "/exports", 1)]);
+    allItems(base + "/templates"), allItems(base + "/exports", 1),
+    api("GET", base + "/health").catch(() => null)]);
   const copyRow = (label, url) => {
     const btn = h("button", { class: "small", type: "button", onclick: () => copyText(url, btn) }, "Copy");
     return [h("div", { class: "small muted" }, label),
@@ -263,6 +295,30 @@ async function viewOrg({ gen, params: [org] }) {
         ["Perform as", lever.perform_as], ["Hired archive reason", lever.hired_archive_reason_id || "looked up from Lever"],
         ["Lever URL", lever.base_url || "default ([lever].base_url)"],
         ["Auto-export prospects", lever.auto_export_new_prospects ? "yes" : "no"]]));
+  const verdict = healthVerdict(hl);
+  const at = (ms) => (ms ? fmtTime(ms) : "never");
+  const hk = (hl && hl.webhooks) || {}, rc = (hl && hl.reconcile) || {}, lv = (hl && hl.lever) || {};
+  const catchUpBtn = h("button", { type: "button", disabled: !lever.connected, onclick: () =>
+    act(catchUpBtn, async () => {
+      await api("POST", base + "/reconcile", {});
+      return "Catch-up pass queued: reload to see what it found";
+    }) },
+    "Catch up now");
+  const healthCard = card("Health",
+    h("div", { class: "callout " + (verdict.cls === "ok" ? "ok" : "bad"), id: "org-health" }, verdict.text),
+    kv([["Lever key", (lv.status || "unknown") + (lv.checked_at ? " · checked " + fmtTime(lv.checked_at) : "") +
+           (lv.error ? " · " + lv.error : "")],
+        ["Stage-change webhooks", "last accepted " + at((hk.stage_change || {}).last_at) +
+           " · last refused " + at((hk.stage_change || {}).rejected_last_at)],
+        ["Hired webhooks", "last accepted " + at((hk.hired || {}).last_at) +
+           " · last refused " + at((hk.hired || {}).rejected_last_at)],
+        ["Catch-up", rc.last_pass_at ? (rc.last_pass_ok ? "ok" : "failing: " + (rc.last_error || "")) +
+           " · last pass " + fmtTime(rc.last_pass_at) : "no pass yet"],
+        ["Found by catch-up", String(rc.found_total || 0) + " in all" +
+           (rc.last_found_at ? " · last " + fmtTime(rc.last_found_at) : "")],
+        ["Cursor", rc.cursor ? fmtTime(rc.cursor) : "—"],
+        ["Breaker", (hl && hl.breaker) || "—"]]),
+    h("div", { class: "row" }, catchUpBtn));
   const hooks = card("Webhook URLs",
     h("p", { class: "small muted" }, "Paste these into Lever → Settings → Integrations → Webhooks."),
     copyRow("Candidate stage change", urls.stage_change), copyRow("Candidate hired", urls.hired));
@@ -312,7 +368,8 @@ async function viewOrg({ gen, params: [org] }) {
     h("div", { class: "row" }, h("h1", {}, info.name, " ", h("span", { class: "muted mono small" }, info.id)),
       h("span", { class: "spacer" }),
       h("a", { href: "#/orgs/" + enc(org) + "/candidates" }, h("button", { type: "button", class: "primary" }, "Candidates"))),
-    h("div", { class: "grid" }, conn, hooks), h("div", { class: "grid" }, templates, exports));
+    h("div", { class: "grid" }, conn, healthCard), h("div", { class: "grid" }, hooks, templates),
+    h("div", { class: "grid" }, exports));
 }
 
 // -- candidates --------------------------------------------------------------------------

@@ -363,10 +363,17 @@ async function browse(chromium, w, ids) {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.locator("#signin-msg").filter({ hasText: "refused" }).waitFor();
     await signIn(page, w);
+    // Each org's health at a glance: beta has no Lever connection; acme has a verdict.
+    await page.locator('[data-health="not connected"]').first().waitFor();
+    check(await page.locator("[data-health]").count() === 2, "a health badge per org");
     await shot(page, "orgs-1280");
 
     await page.getByRole("link", { name: "acme", exact: true }).click();
     await page.getByRole("heading", { name: "Webhook URLs" }).waitFor();
+    // The org page says why it is (un)healthy and can ask Lever for missed changes now.
+    await page.locator("#org-health").waitFor();
+    await page.getByRole("button", { name: "Catch up now" }).click();
+    await page.locator("#toast").filter({ hasText: "Catch-up pass queued" }).waitFor();
     const hook = await page.getByLabel("Candidate stage change").inputValue();
     check(hook === `${w.publicUrl}/webhooks/lever/acme/stage-change`, "stage-change URL shown: " + hook);
     await page.getByLabel("tags or posting id").fill("engineering,remote");
