@@ -27,11 +27,13 @@ struct actor_host::impl {
   system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   store_actor store;
-  caf::actor dispatcher;
+  dispatcher_actor dispatcher;
   router_actor router;
   timer_service_actor timers;
   prospect_owner_actor prospects;
   reconciler_actor reconciler;
+  std::vector<admin_lever_client> lever_clients;  ///< the admin API's Lever calls
+  std::atomic<std::size_t> next_lever_client{0};
   impl(engine_context& c, net::http_client& h) : ctx(c), http(h) {}
 };
 
@@ -57,6 +59,8 @@ void actor_host::start() {
   caf::anon_send(i.dispatcher, set_prospects_atom::value, i.prospects);
   set_timer_router(i.timers, i.router);
   i.reconciler = spawn_reconciler(*i.sys, i.ctx, i.store, i.router, i.http);
+  for (int n = 0; n < 2; ++n)
+    i.lever_clients.push_back(spawn_admin_lever_client(*i.sys, i.ctx, i.http));
   // /readyz promises timers are loaded: wait until the timer service and the dispatcher
   // have run their start-up (they answer only after it).
   caf::scoped_actor self{*i.sys};
@@ -70,6 +74,8 @@ void actor_host::shutdown() {
   auto& i = *impl_;
   if (!i.sys) return;
   if (i.reconciler) caf::anon_send_exit(i.reconciler, caf::exit_reason::user_shutdown);
+  for (auto& c : i.lever_clients) caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
+  i.lever_clients.clear();
   if (i.prospects) caf::anon_send_exit(i.prospects, caf::exit_reason::user_shutdown);
   if (i.timers) caf::anon_send_exit(i.timers, caf::exit_reason::user_shutdown);
   if (i.router) caf::anon_send_exit(i.router, caf::exit_reason::user_shutdown);
@@ -77,13 +83,27 @@ void actor_host::shutdown() {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   }
   if (i.store) caf::anon_send_exit(i.store, caf::exit_reason::user_shutdown);
-  i.dispatcher = caf::actor{};
+  i.dispatcher = dispatcher_actor{};
   i.router = router_actor{};
   i.timers = timer_service_actor{};
   i.prospects = prospect_owner_actor{};
   i.reconciler = reconciler_actor{};
   i.store = store_actor{};
   i.sys.reset();  // waits for every actor
+}
+
+void actor_host::lever_call(net::client_request req,
+                            std::function<void(net::client_response)> done) {
+  auto& i = *impl_;
+  if (i.lever_clients.empty()) {
+    net::client_response res;
+    res.error = "the engine is not running";
+    return done(std::move(res));
+  }
+  // Two clients, taken in turn: one slow Lever answer does not hold up the next operator.
+  const auto n = i.next_lever_client.fetch_add(1) % i.lever_clients.size();
+  caf::anon_send(i.lever_clients[n], lever_call_atom::value, std::move(req),
+                 lever_reply(std::move(done)));
 }
 
 bool actor_host::reconcile(const std::string& org) {
@@ -109,7 +129,7 @@ void ask_store(caf::actor_system& sys, store_actor store, storage::write_set ws,
     self->request(store, caf::infinite, commit_atom::value, std::move(ws))
         .then(
             [=](const commit_result& r) {
-              done(r.ok, r.error);
+              done(r.ok(), r.message());
               self->quit();
             },
             [=](const caf::error& e) {
@@ -163,19 +183,16 @@ std::string actor_host::system_json() {
   if (!i.sys) return j.dump();
   caf::scoped_actor self{*i.sys};
   auto timeout = std::chrono::seconds(1);
-  auto ask = [&](const caf::actor& who, const char* key) {
+  // Every long-lived actor answers stats_atom with its figures as JSON text.
+  auto ask = [&](const auto& who, const char* key) {
     self->request(who, timeout, stats_atom::value)
         .receive([&](const std::string& s) { j[key] = nlohmann::json::parse(s, nullptr, false); },
                  [&](caf::error&) { j[key] = nullptr; });
   };
-  self->request(i.router, timeout, stats_atom::value)
-      .receive(
-          [&](const std::string& s) { j["actors"] = nlohmann::json::parse(s, nullptr, false); },
-          [&](caf::error&) { j["actors"] = nullptr; });
+  ask(i.router, "actors");
   ask(i.dispatcher, "outbox_queue");
-  self->request(i.store, timeout, stats_atom::value)
-      .receive([&](const std::string& s) { j["store"] = nlohmann::json::parse(s, nullptr, false); },
-               [&](caf::error&) { j["store"] = nullptr; });
+  ask(i.store, "store");
+  ask(i.reconciler, "catch_up");
   self->request(i.timers, timeout, stats_atom::value)
       .receive([&](uint64_t n) { j["timers_pending"] = n; },
                [&](caf::error&) { j["timers_pending"] = nullptr; });

@@ -7,10 +7,6 @@
 
 #include "actors/engine_context.hpp"
 
-namespace vouch::net {
-class http_client;
-}
-
 namespace vouch::actors {
 
 class actor_host : public engine_port {
@@ -33,6 +29,7 @@ class actor_host : public engine_port {
   void start_export(const std::string& org, export_started done) override;
   std::string breakers_json() override;
   bool reconcile(const std::string& org) override;
+  void lever_call(net::client_request req, std::function<void(net::client_response)> done) override;
   void expedite(const std::string& org, const std::string& opp,
                 std::function<void(uint64_t)> done) override;
   std::string system_json() override;

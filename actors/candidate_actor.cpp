@@ -53,7 +53,7 @@ std::optional<delivery_outcome> check_delivery(engine_context& ctx, const candid
 
 candidate_actor::behavior_type candidate(candidate_actor::stateful_pointer<candidate_state> self,
                                          engine_context* ctx, store_actor store,
-                                         caf::actor dispatcher, timer_service_actor timers,
+                                         dispatcher_actor dispatcher, timer_service_actor timers,
                                          router_actor router, storage::candidate_read loaded,
                                          std::shared_ptr<std::atomic<uint64_t>> handled) {
   self->state.exists = loaded.status == storage::read_status::found;
@@ -93,16 +93,16 @@ candidate_actor::behavior_type candidate(candidate_actor::stateful_pointer<candi
         self->request(store, caf::infinite, commit_atom::value, std::move(prepared.ws))
             .await(
                 [=](commit_result& r) mutable {
-                  if (r.conflict) {
+                  if (r.code() == core::errc::conflict) {
                     // Its delivery key was claimed meanwhile (the same event through another
                     // path): nothing of this set was written.
                     auto seen = check_delivery(*ctx, in);
                     finish(in, seen ? *seen : delivery_outcome::unavailable);
                     return;
                   }
-                  if (!r.ok) {
+                  if (!r.ok()) {
                     spdlog::error("msg=commit_failed org={} opp={} error={:?}", in.org, in.opp,
-                                  r.error);
+                                  r.message());
                     ctx->stats.inc("vouch_candidate_commit_failures_total");
                     finish(in, delivery_outcome::unavailable);
                     return;
@@ -134,7 +134,7 @@ candidate_actor::behavior_type candidate(candidate_actor::stateful_pointer<candi
 }  // namespace
 
 candidate_actor spawn_candidate(caf::local_actor* parent, engine_context& ctx, store_actor store,
-                                caf::actor dispatcher, timer_service_actor timers,
+                                dispatcher_actor dispatcher, timer_service_actor timers,
                                 router_actor router, storage::candidate_read loaded,
                                 std::shared_ptr<std::atomic<uint64_t>> handled) {
   return parent->spawn(candidate, &ctx, store, dispatcher, timers, router, std::move(loaded),

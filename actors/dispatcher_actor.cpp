@@ -34,10 +34,10 @@ struct worker_deps {
   std::string platform_key;
 };
 
-caf::behavior lever_worker(caf::event_based_actor* self, worker_deps deps) {
+command_worker::behavior_type lever_worker(command_worker::pointer, worker_deps deps) {
   auto client = std::make_shared<lever_client>(
       *deps.http, *deps.limiter, deps.ctx->cfg.lever.timeout, deps.ctx->cfg.lever.burst);
-  return {[=](run_atom, const core::command& cmd, caf::actor reply_to) {
+  return {[=](run_atom, const core::command& cmd) -> call_outcome {
     call_outcome out;
     auto org = deps.ctx->orgs->find(cmd.org);
     if (!org || org->api_key.empty()) {
@@ -49,22 +49,22 @@ caf::behavior lever_worker(caf::event_based_actor* self, worker_deps deps) {
       out = client->run(cmd, t);
     }
     out.command_id = cmd.id;
-    self->send(reply_to, outcome_atom::value, out, caf::actor_cast<caf::actor>(self));
+    return out;
   }};
 }
 
-caf::behavior platform_worker(caf::event_based_actor* self, worker_deps deps) {
+command_worker::behavior_type platform_worker(command_worker::pointer, worker_deps deps) {
   auto client =
       std::make_shared<platform_client>(*deps.http, deps.ctx->cfg.platform.base_url,
                                         deps.platform_key, deps.ctx->cfg.platform.timeout);
-  return {[=](run_atom, const core::command& cmd, caf::actor reply_to) {
+  return {[=](run_atom, const core::command& cmd) -> call_outcome {
     auto out = client->run(cmd);
     out.command_id = cmd.id;
-    self->send(reply_to, outcome_atom::value, out, caf::actor_cast<caf::actor>(self));
+    return out;
   }};
 }
 
-caf::behavior mail_worker(caf::event_based_actor* self, worker_deps deps) {
+command_worker::behavior_type mail_worker(command_worker::pointer, worker_deps deps) {
   const auto& cfg = deps.ctx->cfg;
   mail_settings ms;
   ms.transport = cfg.mail.transport;
@@ -75,17 +75,17 @@ caf::behavior mail_worker(caf::event_based_actor* self, worker_deps deps) {
   ms.public_url = cfg.server.public_url;
   ms.token_key = core::hire_token_key(deps.ctx->master_key);
   auto m = std::make_shared<mailer>(ms);
-  return {[=](run_atom, const core::command& cmd, caf::actor reply_to) {
+  return {[=](run_atom, const core::command& cmd) -> call_outcome {
     auto out = m->run(cmd);
     out.command_id = cmd.id;
-    self->send(reply_to, outcome_atom::value, out, caf::actor_cast<caf::actor>(self));
+    return out;
   }};
 }
 
 // -- dispatcher ---------------------------------------------------------------------------
 
 struct pool {
-  std::vector<caf::actor> idle;
+  std::vector<command_worker> idle;
   std::size_t size = 0;
 };
 
@@ -174,7 +174,6 @@ struct dispatcher_state {
   /// command stays pending in LMDB, and its result is never dropped on the floor.
   std::map<uint64_t, std::pair<candidate_input, int>> unsettled;
   std::map<pool_kind, pool> pools;
-  std::map<caf::actor_addr, pool_kind> worker_pool;
   std::map<std::string, core::breaker> breakers;   ///< by target name (see target_name)
   std::map<std::string, std::string> key_targets;  ///< Lever API key -> "lever:<fp>"
   std::mt19937_64 rng{std::random_device{}()};
@@ -184,9 +183,16 @@ struct dispatcher_state {
   static inline const char* name = "vouch.dispatcher";
 };
 
-caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_context* ctx,
-                         store_actor store, net::http_client* http,
-                         std::vector<core::command> pending) {
+/// Its public contract plus what it sends itself: ticks, worker answers, results to hand
+/// over again.
+using dispatcher_impl =
+    dispatcher_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<outcome_atom, call_outcome>,
+                             caf::reacts_to<redeliver_atom, uint64_t>>;
+
+dispatcher_impl::behavior_type dispatcher(dispatcher_impl::stateful_pointer<dispatcher_state> self,
+                                          engine_context* ctx, store_actor store,
+                                          net::http_client* http,
+                                          std::vector<core::command> pending) {
   auto limiter = ctx->lever_limiter;
   std::string platform_key, err;
   core::platform_key_from_secret(ctx->cfg.platform.secret, platform_key, err);
@@ -195,9 +201,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
     auto& p = self->state.pools[kind];
     p.size = n;
     for (std::size_t i = 0; i < n; ++i) {
-      auto w = self->spawn<caf::detached + caf::linked>(fn, deps);
-      self->state.worker_pool[w.address()] = kind;
-      p.idle.push_back(w);
+      p.idle.push_back(self->spawn<caf::detached + caf::linked>(fn, deps));
     }
   };
   make_pool(pool_kind::lever, 8, lever_worker);
@@ -229,7 +233,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
     auto it = self->state.unsettled.find(id);
     if (it == self->state.unsettled.end()) return;
     candidate_input in = it->second.first;
-    auto me = caf::actor_cast<caf::actor>(self);
+    auto me = caf::actor_cast<dispatcher_actor>(self);
     in.done = [me, id](delivery_outcome o) {
       caf::anon_send(me, settled_atom::value, id, o == delivery_outcome::unavailable);
     };
@@ -279,7 +283,16 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
       }
       auto w = p.idle.back();
       p.idle.pop_back();
-      self->send(w, run_atom::value, c, caf::actor_cast<caf::actor>(self));
+      const auto kind = pool_of(c.kind);
+      // The worker answers its request; the outcome is handled as a message of its own,
+      // after the worker is back in its pool.
+      self->request(w, caf::infinite, run_atom::value, c)
+          .then(
+              [=](call_outcome& out) {
+                self->state.pools[kind].idle.push_back(w);
+                self->send(self, outcome_atom::value, std::move(out));
+              },
+              [=](caf::error&) {});  // a worker only fails when the engine stops
       ctx->stats.inc("vouch_commands_sent_total",
                      std::string("kind=\"") + core::to_string(c.kind) + "\"");
       return outbox_queue::verdict::send;
@@ -335,9 +348,8 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         pump();
         if (self->state.queue.waiting() > 0) arm();
       },
-      [=](outcome_atom, call_outcome& out, caf::actor w) {
+      [=](outcome_atom, call_outcome& out) {
         auto& st = self->state;
-        st.pools[st.worker_pool[w.address()]].idle.push_back(w);
         auto finished = st.queue.finish(out.command_id);
         if (!finished) return;
         auto cmd = std::move(*finished);
@@ -496,7 +508,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         arm();
         if (done) done(n);
       },
-      [=](breakers_atom) {
+      [=](breakers_atom) -> std::string {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& [name, b] : self->state.breakers) {
           auto ms = [](int64_t v) { return v ? nlohmann::json(v) : nlohmann::json(nullptr); };
@@ -511,7 +523,7 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
         }
         return list.dump();
       },
-      [=](stats_atom) {
+      [=](stats_atom) -> std::string {
         auto& st = self->state;
         nlohmann::json pools = nlohmann::json::object();
         for (auto& [kind, p] : st.pools)
@@ -528,18 +540,32 @@ caf::behavior dispatcher(caf::stateful_actor<dispatcher_state>* self, engine_con
 
 }  // namespace
 
-caf::actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, store_actor store,
-                            net::http_client& http) {
+dispatcher_actor spawn_dispatcher(caf::actor_system& sys, engine_context& ctx, store_actor store,
+                                  net::http_client& http) {
   // The snapshot is read here, before the router exists: no candidate can commit a new
   // command while it is taken, and commands committed later arrive by enqueue.
   std::vector<core::command> pending;
   for (auto& c : storage::list_commands(*ctx.db))
     if (c.status == core::command_status::pending) pending.push_back(std::move(c));
-  return sys.spawn(dispatcher, &ctx, store, &http, std::move(pending));
+  return caf::actor_cast<dispatcher_actor>(
+      sys.spawn(dispatcher, &ctx, store, &http, std::move(pending)));
 }
 
-void set_dispatcher_router(caf::actor dispatcher, router_actor router) {
+void set_dispatcher_router(dispatcher_actor dispatcher, router_actor router) {
   caf::anon_send(dispatcher, set_router_atom::value, router);
+}
+
+admin_lever_client spawn_admin_lever_client(caf::actor_system& sys, engine_context& ctx,
+                                            net::http_client& http) {
+  auto behavior = [](admin_lever_client::pointer, engine_context* c,
+                     net::http_client* h) -> admin_lever_client::behavior_type {
+    return {[=](lever_call_atom, net::client_request& req, lever_reply& done) {
+      // An operator waits for this answer: it takes a token like live candidate work.
+      if (c->lever_limiter && !req.basic_user.empty()) c->lever_limiter->acquire(req.basic_user);
+      done(h->perform(std::move(req)).get());
+    }};
+  };
+  return sys.spawn<caf::detached>(behavior, &ctx, &http);
 }
 
 }  // namespace vouch::actors

@@ -15,6 +15,7 @@
 #include "actors/rate_limiter.hpp"
 #include "config/config.hpp"
 #include "core/candidate_machine.hpp"
+#include "net/http_client.hpp"
 #include "storage/database.hpp"
 
 namespace vouch::actors {
@@ -81,6 +82,11 @@ class engine_port {
   /// Cancels a running bulk export: prospects not exported yet stay stored. done(false, why)
   /// when there is no such export or it already ended.
   virtual void cancel_export(const std::string& export_id, commit_done done) = 0;
+  /// A Lever call for the admin API (key check, stage list, posting lookup), run by a Lever
+  /// client actor that first takes a token from the key's bucket (`basic_user`), like
+  /// every Lever call the engine makes; `done` runs on that actor's thread.
+  virtual void lever_call(net::client_request req,
+                          std::function<void(net::client_response)> done) = 0;
   /// Runs a catch-up pass over the org now (or right after the one running). False when
   /// the engine is not running.
   virtual bool reconcile(const std::string& org) = 0;

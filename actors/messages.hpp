@@ -10,6 +10,7 @@
 
 #include "actors/call_outcome.hpp"
 #include "actors/engine_context.hpp"
+#include "core/status.hpp"
 #include "storage/repository.hpp"
 
 namespace vouch::actors {
@@ -42,14 +43,12 @@ using settled_atom = caf::atom_constant<caf::atom("settled")>;          // dispa
 using redeliver_atom = caf::atom_constant<caf::atom("redeliver")>;      // dispatcher: id
 using expedite_atom = caf::atom_constant<caf::atom("expedite")>;        // dispatcher: org, opp -> n
 using reconcile_atom = caf::atom_constant<caf::atom("reconcile")>;      // reconciler: org
+using lever_call_atom = caf::atom_constant<caf::atom("levercall")>;     // admin Lever client
 
-/// The outcome of one store commit, delivered to request() callers.
-struct commit_result {
-  bool ok = false;
-  bool map_full = false;
-  bool conflict = false;  ///< a put_new key (a delivery's dedupe key) was taken meanwhile
-  std::string error;
-};
+/// The outcome of one store commit, delivered to request() callers: ok, or why not
+/// (`full`, `conflict` when a put_new key such as a delivery's dedupe key was taken
+/// meanwhile, `invalid` for a key LMDB cannot hold, `io`).
+using commit_result = core::status;
 
 using command_list = std::vector<core::command>;
 using timer_list = std::vector<storage::stored_timer>;
@@ -100,9 +99,36 @@ using prospect_owner_actor =
                      caf::reacts_to<export_drop_atom, core::command>,
                      caf::reacts_to<cancel_atom, std::string, commit_done>>;
 
+/// The dispatcher's contract (actors/dispatcher_actor.cpp): commands to send (enqueue), a
+/// candidate's answer to a handed-over result (settled), an export job cancelled, the
+/// actors it sends through, and its figures. Requeue and expedite come from admin threads,
+/// which are no actors and cannot hold a response promise: their answer is a callback.
+using dispatcher_actor = caf::typed_actor<
+    caf::reacts_to<set_router_atom, router_actor>,
+    caf::reacts_to<set_prospects_atom, prospect_owner_actor>,
+    caf::reacts_to<enqueue_atom, command_list>, caf::reacts_to<requeue_atom, uint64_t, commit_done>,
+    caf::reacts_to<cancelled_atom, std::string>, caf::reacts_to<settled_atom, uint64_t, bool>,
+    caf::reacts_to<expedite_atom, std::string, std::string, std::function<void(uint64_t)>>,
+    caf::replies_to<breakers_atom>::with<std::string>,
+    caf::replies_to<stats_atom>::with<std::string>>;
+
+/// A client worker's contract: run one command to completion (blocking, on its own
+/// thread) and answer how it went.
+using command_worker =
+    caf::typed_actor<caf::replies_to<run_atom, core::command>::with<call_outcome>>;
+
+/// A Lever client for the admin API's own calls: takes a token from the key's bucket,
+/// makes the call (blocking, on its own thread) and hands the answer to the callback (the
+/// asker is an admin thread, outside CAF).
+using lever_reply = std::function<void(net::client_response)>;
+using admin_lever_client =
+    caf::typed_actor<caf::reacts_to<lever_call_atom, net::client_request, lever_reply>>;
+
 /// The catch-up scheduler's contract (actors/reconcile_actor.cpp): run a pass over one org
 /// now (the operator asked), and its figures as JSON text.
 using reconciler_actor = caf::typed_actor<caf::reacts_to<reconcile_atom, std::string>,
                                           caf::replies_to<stats_atom>::with<std::string>>;
 }  // namespace vouch::actors
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::core::command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::net::client_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vouch::actors::lever_reply)

@@ -27,7 +27,7 @@ constexpr std::chrono::seconds retry_commit_after{2};
 
 prospect_owner_actor::behavior_type prospect_owner(
     prospect_owner_actor::stateful_pointer<prospect_owner_state> self, engine_context* ctx,
-    store_actor store, caf::actor dispatcher) {
+    store_actor store, dispatcher_actor dispatcher) {
   // Commits `ws`, then enqueues `commands` and calls `then` with the store's answer. The
   // await holds this actor's next message until the commit is done.
   auto commit_then = [=](storage::write_set ws, std::vector<core::command> commands,
@@ -35,15 +35,11 @@ prospect_owner_actor::behavior_type prospect_owner(
     self->request(store, caf::infinite, commit_atom::value, std::move(ws))
         .await(
             [=](commit_result& r) {
-              if (r.ok && !commands.empty())
+              if (r.ok() && !commands.empty())
                 caf::anon_send(dispatcher, enqueue_atom::value, command_list(commands));
               then(r);
             },
-            [=](caf::error& e) {
-              commit_result r;
-              r.error = to_string(e);
-              then(r);
-            });
+            [=](caf::error& e) { then(commit_result(core::errc::unavailable, to_string(e))); });
   };
   return {
       [=](intake_atom, prospect_intake& in) {
@@ -55,16 +51,17 @@ prospect_owner_actor::behavior_type prospect_owner(
         auto plan = intake_prospect(*ctx, *org, std::move(in.record), in.dedupe_key, now_ms());
         auto done = in.done;
         commit_then(std::move(plan.ws), std::move(plan.commands), [done](const commit_result& r) {
-          done(r.ok         ? delivery_outcome::accepted
-               : r.conflict ? delivery_outcome::duplicate
-                            : delivery_outcome::unavailable);
+          done(r.ok()                             ? delivery_outcome::accepted
+               : r.code() == core::errc::conflict ? delivery_outcome::duplicate
+                                                  : delivery_outcome::unavailable);
         });
       },
       [=](export_start_atom, const std::string& org, export_started& done) {
         auto plan = start_export(*ctx, org, now_ms());
         const auto id = plan.export_id;
-        commit_then(std::move(plan.ws), std::move(plan.commands),
-                    [done, id](const commit_result& r) { done(r.ok, r.ok ? id : r.error); });
+        commit_then(
+            std::move(plan.ws), std::move(plan.commands),
+            [done, id](const commit_result& r) { done(r.ok(), r.ok() ? id : r.message()); });
       },
       [=](export_result_atom, core::command& cmd, call_outcome& out) {
         // The job is read from LMDB each time: this actor is its only writer, so what is
@@ -74,9 +71,9 @@ prospect_owner_actor::behavior_type prospect_owner(
         finish_export(*ctx, cmd, out.ok ? &out : nullptr, out.error, job ? &*job : nullptr,
                       now_ms(), ws);
         commit_then(std::move(ws), {}, [=](const commit_result& r) {
-          if (r.ok) return;
+          if (r.ok()) return;
           spdlog::error("msg=result_commit_failed command={} kind={} error={:?}", cmd.id,
-                        core::to_string(cmd.kind), r.error);
+                        core::to_string(cmd.kind), r.message());
           ctx->stats.inc("vouch_result_commit_retries_total");
           self->delayed_send(self, retry_commit_after, export_result_atom::value, cmd, out);
         });
@@ -85,7 +82,7 @@ prospect_owner_actor::behavior_type prospect_owner(
         storage::write_set ws;
         drop_export(*ctx, cmd, now_ms(), ws);
         commit_then(std::move(ws), {}, [=](const commit_result& r) {
-          if (!r.ok) self->delayed_send(self, retry_commit_after, export_drop_atom::value, cmd);
+          if (!r.ok()) self->delayed_send(self, retry_commit_after, export_drop_atom::value, cmd);
         });
       },
       [=](cancel_atom, const std::string& export_id, commit_done& done) {
@@ -100,8 +97,8 @@ prospect_owner_actor::behavior_type prospect_owner(
         storage::put_export(ws, *job);
         commit_then(std::move(ws), {}, [=](const commit_result& r) {
           // The dispatcher drops the job's queued exports (each comes back as a drop).
-          if (r.ok) caf::anon_send(dispatcher, cancelled_atom::value, export_id);
-          done(r.ok, r.error);
+          if (r.ok()) caf::anon_send(dispatcher, cancelled_atom::value, export_id);
+          done(r.ok(), r.message());
         });
       },
   };
@@ -110,7 +107,7 @@ prospect_owner_actor::behavior_type prospect_owner(
 }  // namespace
 
 prospect_owner_actor spawn_prospect_owner(caf::actor_system& sys, engine_context& ctx,
-                                          store_actor store, caf::actor dispatcher) {
+                                          store_actor store, dispatcher_actor dispatcher) {
   return sys.spawn(prospect_owner, &ctx, store, dispatcher);
 }
 

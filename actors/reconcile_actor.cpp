@@ -109,7 +109,7 @@ bool save(caf::actor_system& sys, store_actor store, const core::reconcile_recor
   caf::scoped_actor self{sys};
   bool ok = false;
   self->request(store, caf::infinite, commit_atom::value, std::move(ws))
-      .receive([&](const commit_result& r) { ok = r.ok; }, [&](caf::error&) { ok = false; });
+      .receive([&](const commit_result& r) { ok = r.ok(); }, [&](caf::error&) { ok = false; });
   return ok;
 }
 

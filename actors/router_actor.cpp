@@ -85,8 +85,8 @@ void passivate(Self* self, router_state& st, resident& r) {
 }
 
 router_impl::behavior_type router(router_impl::stateful_pointer<router_state> self,
-                                  engine_context* ctx, store_actor store, caf::actor dispatcher,
-                                  timer_service_actor timers) {
+                                  engine_context* ctx, store_actor store,
+                                  dispatcher_actor dispatcher, timer_service_actor timers) {
   auto activate = [=](resident& r, const std::string& org, const std::string& opp) {
     auto loaded = storage::read_candidate(*ctx->db, org, opp);
     if (loaded.status != storage::read_status::found) {
@@ -266,7 +266,7 @@ router_impl::behavior_type router(router_impl::stateful_pointer<router_state> se
 }  // namespace
 
 router_actor spawn_router(caf::actor_system& sys, engine_context& ctx, store_actor store,
-                          caf::actor dispatcher, timer_service_actor timers) {
+                          dispatcher_actor dispatcher, timer_service_actor timers) {
   return caf::actor_cast<router_actor>(sys.spawn(router, &ctx, store, dispatcher, timers));
 }
 

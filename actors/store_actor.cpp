@@ -48,12 +48,8 @@ void commit_batch(store_impl::stateful_pointer<store_state> self, engine_context
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& w = batch[i];
     const auto& r = results[i];
-    commit_result res;
-    res.ok = r.rc == storage::commit_error::none;
-    res.map_full = r.rc == storage::commit_error::map_full;
-    res.conflict = r.rc == storage::commit_error::conflict;
-    res.error = r.err;
-    if (!res.ok && !res.conflict) {
+    const commit_result res = storage::to_status(r);
+    if (!res.ok() && res.code() != core::errc::conflict) {
       spdlog::error("msg=lmdb_commit_failed batch={} error={:?}", batch.size(), r.err);
       ctx.stats.inc("vouch_lmdb_commit_failures_total");
     }

@@ -180,17 +180,22 @@ std::string encode_with(const Rec& rec, uint8_t version, Fields fields) {
   return w.take();
 }
 
-/// A record from bytes of any version in [oldest, newest]; nothing for a version this
-/// build does not know, a truncated or padded input, or an unknown enum value.
+/// A record from bytes of any version in [oldest, newest], or a `corrupt` error saying
+/// why not: a version this build does not know, a truncated or padded input, or a field
+/// that does not read (an unknown enum value, a length past the end).
 template <class Rec, class Fields>
-std::optional<Rec> decode_with(std::string_view bytes, uint8_t oldest, uint8_t newest,
-                               Fields fields) {
+result<Rec> decode_with(std::string_view bytes, uint8_t oldest, uint8_t newest, Fields fields) {
   byte_reader r(bytes);
   uint8_t version = 0;
-  if (!r.u8(version) || version < oldest || version > newest) return std::nullopt;
+  if (!r.u8(version)) return {errc::corrupt, "empty record"};
+  if (version < oldest || version > newest)
+    return {errc::corrupt, "schema version " + std::to_string(version) + " is not one of " +
+                               std::to_string(oldest) + ".." + std::to_string(newest)};
   read_io io(r);
   Rec rec{};
-  if (!fields(io, rec, version) || !r.at_end()) return std::nullopt;
+  if (!fields(io, rec, version))
+    return {errc::corrupt, "a field of version " + std::to_string(version) + " does not read"};
+  if (!r.at_end()) return {errc::corrupt, "bytes after the last field"};
   return rec;
 }
 
@@ -201,7 +206,7 @@ std::optional<Rec> decode_with(std::string_view bytes, uint8_t oldest, uint8_t n
 std::string encode(const candidate_record& c) {
   return encode_with(c, candidate_v3, VOUCH_FIELDS(candidate_fields));
 }
-std::optional<candidate_record> decode_candidate(std::string_view bytes) {
+result<candidate_record> decode_candidate(std::string_view bytes) {
   return decode_with<candidate_record>(bytes, candidate_v1, candidate_v3,
                                        VOUCH_FIELDS(candidate_fields));
 }
@@ -209,14 +214,14 @@ std::optional<candidate_record> decode_candidate(std::string_view bytes) {
 std::string encode(const history_entry& h) {
   return encode_with(h, history_v1, VOUCH_FIELDS(history_fields));
 }
-std::optional<history_entry> decode_history(std::string_view bytes) {
+result<history_entry> decode_history(std::string_view bytes) {
   return decode_with<history_entry>(bytes, history_v1, history_v1, VOUCH_FIELDS(history_fields));
 }
 
 std::string encode(const command& c) {
   return encode_with(c, command_v2, VOUCH_FIELDS(command_fields));
 }
-std::optional<command> decode_command(std::string_view bytes) {
+result<command> decode_command(std::string_view bytes) {
   auto c = decode_with<command>(bytes, command_v1, command_v2, VOUCH_FIELDS(command_fields));
   // A v1 command that had failed knew no start of its failures: its creation is the
   // earliest it can have been, so retry_for never runs longer than configured.
@@ -227,14 +232,14 @@ std::optional<command> decode_command(std::string_view bytes) {
 std::string encode(const org_record& o) {
   return encode_with(o, org_v1, VOUCH_FIELDS(org_fields));
 }
-std::optional<org_record> decode_org(std::string_view bytes) {
+result<org_record> decode_org(std::string_view bytes) {
   return decode_with<org_record>(bytes, org_v1, org_v1, VOUCH_FIELDS(org_fields));
 }
 
 std::string encode(const template_record& t) {
   return encode_with(t, template_v1, VOUCH_FIELDS(template_fields));
 }
-std::optional<template_record> decode_template(std::string_view bytes) {
+result<template_record> decode_template(std::string_view bytes) {
   return decode_with<template_record>(bytes, template_v1, template_v1,
                                       VOUCH_FIELDS(template_fields));
 }
@@ -242,7 +247,7 @@ std::optional<template_record> decode_template(std::string_view bytes) {
 std::string encode(const prospect_record& p) {
   return encode_with(p, prospect_v1, VOUCH_FIELDS(prospect_fields));
 }
-std::optional<prospect_record> decode_prospect(std::string_view bytes) {
+result<prospect_record> decode_prospect(std::string_view bytes) {
   return decode_with<prospect_record>(bytes, prospect_v1, prospect_v1,
                                       VOUCH_FIELDS(prospect_fields));
 }
@@ -250,14 +255,14 @@ std::optional<prospect_record> decode_prospect(std::string_view bytes) {
 std::string encode(const export_record& e) {
   return encode_with(e, export_v1, VOUCH_FIELDS(export_fields));
 }
-std::optional<export_record> decode_export(std::string_view bytes) {
+result<export_record> decode_export(std::string_view bytes) {
   return decode_with<export_record>(bytes, export_v1, export_v1, VOUCH_FIELDS(export_fields));
 }
 
 std::string encode(const reconcile_record& r) {
   return encode_with(r, reconcile_v1, VOUCH_FIELDS(reconcile_fields));
 }
-std::optional<reconcile_record> decode_reconcile(std::string_view bytes) {
+result<reconcile_record> decode_reconcile(std::string_view bytes) {
   return decode_with<reconcile_record>(bytes, reconcile_v1, reconcile_v1,
                                        VOUCH_FIELDS(reconcile_fields));
 }

@@ -340,4 +340,20 @@ env_stats database::stats() const {
   return out;
 }
 
+core::status to_status(const set_result& r) {
+  switch (r.rc) {
+    case commit_error::none:
+      return {};
+    case commit_error::map_full:
+      return {core::errc::full, r.err};
+    case commit_error::conflict:
+      return {core::errc::conflict, r.err};
+    case commit_error::invalid:
+      return {core::errc::invalid, r.err};
+    case commit_error::other:
+      break;
+  }
+  return {core::errc::io, r.err};
+}
+
 }  // namespace vouch::storage

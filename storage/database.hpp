@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/status.hpp"
+
 namespace vouch::storage {
 
 enum class table : uint8_t {
@@ -80,6 +82,9 @@ struct set_result {
   commit_error rc = commit_error::none;
   std::string err;
 };
+
+/// The same answer in the engine's error type (full, io, conflict, invalid).
+core::status to_status(const set_result& r);
 
 /// How a read ended: found, not there (MDB_NOTFOUND), or failed (the read itself did not
 /// work). A failed read must never be taken for "not there".

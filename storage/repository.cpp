@@ -169,8 +169,7 @@ candidate_read read_candidate(const database& db, std::string_view org, std::str
   if (!rec) {
     out.status = read_status::failed;
     out.error = "candidate " + std::string(org) + "/" + std::string(opp) +
-                ": the stored record does not decode (schema version " +
-                (r.value.empty() ? std::string("none") : std::to_string(uint8_t(r.value[0]))) +
+                ": the stored record does not decode (" + rec.error().message +
                 "; written by a newer vouchd?)";
     return out;
   }

@@ -145,8 +145,8 @@ void admin_api::impl::fetch_stages(std::string base, std::string key, std::strin
   req.headers.emplace_back("Accept", "application/json");
   auto self = shared_from_this();
   // Answered from the client's thread: parsing a stage list is short.
-  http.perform_async(std::move(req), [self, base, key, items = std::move(items), pages,
-                                      a](net::client_response res) mutable {
+  lever_call(std::move(req), [self, base, key, items = std::move(items), pages,
+                              a](net::client_response res) mutable {
     try {
       if (res.status == 0) return a.error(502, "lever_error", "Lever unreachable: " + res.error);
       json body = json::parse(res.body, nullptr, false);

@@ -26,7 +26,7 @@ void admin_api::impl::check_key(const std::string& org, std::function<void(json)
   req.basic_user = view->api_key;
   req.headers.emplace_back("Accept", "application/json");
   auto self = shared_from_this();
-  http.perform_async(std::move(req), [self, org, done](net::client_response res) {
+  lever_call(std::move(req), [self, org, done](net::client_response res) {
     std::string error = res.error;
     if (res.status != 0) {
       error = "Lever answered HTTP " + std::to_string(res.status);

@@ -358,6 +358,12 @@ struct admin_api::impl : std::enable_shared_from_this<impl> {
   /// One live Lever call with the org's key (GET /stages); records the answer in the org's
   /// health and passes the resulting `lever` health object to `done`.
   void check_key(const std::string& org, std::function<void(json)> done);
+  /// A Lever call on the engine's Lever client actors and rate budget (directly, when the
+  /// engine is not running: `--check`-style use and tests without actors).
+  void lever_call(net::client_request req, std::function<void(net::client_response)> done) {
+    if (ctx.port) return ctx.port->lever_call(std::move(req), std::move(done));
+    http.perform_async(std::move(req), std::move(done));
+  }
   json lever_health(const std::string& org) const;
   void system(const answer& a);
 

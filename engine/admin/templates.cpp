@@ -215,7 +215,7 @@ void admin_api::impl::match_template(const std::string& org, const call& c, cons
   req.headers.emplace_back("Accept", "application/json");
   auto self = shared_from_this();
   // Answered from the client's thread, like the stage list.
-  http.perform_async(std::move(req), [self, org, id, a](net::client_response res) {
+  lever_call(std::move(req), [self, org, id, a](net::client_response res) {
     try {
       if (res.status == 0) return a.error(502, "lever_error", "Lever unreachable: " + res.error);
       json body = json::parse(res.body, nullptr, false);

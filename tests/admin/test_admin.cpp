@@ -84,6 +84,16 @@ struct fake_port : actors::engine_port {
   /// What the dispatcher would say of its breakers.
   std::string breakers = "[]";
   std::string breakers_json() override { return breakers; }
+  /// Lever calls of the admin API go straight out (the engine would queue them on its
+  /// Lever client actors).
+  net::http_client* http = nullptr;
+  void lever_call(net::client_request req,
+                  std::function<void(net::client_response)> done) override {
+    if (http) return http->perform_async(std::move(req), std::move(done));
+    net::client_response res;
+    res.error = "no client";
+    done(std::move(res));
+  }
   std::vector<std::string> reconciled;
   bool reconcile(const std::string& org) override {
     std::lock_guard<std::mutex> g(mu);
@@ -153,6 +163,7 @@ struct admin_fixture {
     port.db = ctx.db.get();
     port.ctx = &ctx;
     ctx.port = &port;
+    port.http = &http;
     api = std::make_unique<engine::admin_api>(ctx, http);
     server = std::make_unique<net::http_server>(net::server_options{},
                                                 [this](net::http_request&& req, net::responder r) {
