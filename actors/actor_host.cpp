@@ -83,6 +83,13 @@ void actor_host::shutdown() {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   }
   if (i.store) caf::anon_send_exit(i.store, caf::exit_reason::user_shutdown);
+  {
+    // The store finishes the commit it is in, then quits: once it is down, every write is
+    // durable. Blocking client workers may still be inside a call; they end with it.
+    caf::scoped_actor self{*i.sys};
+    self->wait_for(i.store, i.dispatcher, i.router, i.timers, i.prospects, i.reconciler);
+  }
+  actors_down_ = true;
   i.dispatcher = dispatcher_actor{};
   i.router = router_actor{};
   i.timers = timer_service_actor{};

@@ -18,6 +18,10 @@ class actor_host : public engine_port {
   void start();
   /// Stops the actors after in-flight work; waits for them.
   void shutdown();
+  /// True once shutdown() saw the store and the long-lived actors end: everything is
+  /// durable. What is left is CAF tearing down its threads, which 0.17 can fail to finish
+  /// (actor-framework issue #1196, fixed in 0.18); vouchd then exits without waiting.
+  bool actors_down() const { return actors_down_; }
 
   void deliver(candidate_input in) override;
   void commit(storage::write_set ws, commit_done done) override;
@@ -38,6 +42,7 @@ class actor_host : public engine_port {
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
+  std::atomic<bool> actors_down_{false};
 };
 
 }  // namespace vouch::actors

@@ -21,6 +21,12 @@ struct server_config {
   std::string admin_listen = "127.0.0.1:8081";       ///< Admin API; never public by default.
   std::string public_url = "http://127.0.0.1:8080";  ///< Base of printed URLs and hire links.
   int64_t drain_s = 10;  ///< Seconds to finish in-flight work on SIGTERM.
+  // Limits of both listeners (an extension of the contract; docs/operator-guide.md).
+  std::chrono::milliseconds header_timeout{std::chrono::seconds{10}};  ///< slowloris bound
+  std::chrono::milliseconds body_timeout{std::chrono::seconds{30}};
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds{60}};  ///< keep-alive wait
+  int64_t max_header_bytes = 16 * 1024;  ///< larger request headers: 431
+  int64_t max_connections = 10000;       ///< per listener; beyond: 503 and close
 };
 
 struct storage_config {

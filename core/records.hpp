@@ -195,9 +195,9 @@ struct reconcile_record {
   int64_t cursor = 0;        ///< changes from here on (minus the overlap) are asked for
   int64_t last_pass_at = 0;  ///< when the last pass ended, ok or not (0 = never)
   bool last_pass_ok = false;
-  std::string last_error;    ///< why the last pass failed ("" when ok)
-  uint64_t found_total = 0;  ///< changes handed to candidates by all passes
-  uint64_t last_found = 0;   ///< by the last completed pass
+  std::string last_error;     ///< why the last pass failed ("" when ok)
+  uint64_t found_total = 0;   ///< changes handed to candidates by all passes
+  uint64_t last_found = 0;    ///< by the last completed pass
   int64_t last_found_at = 0;  ///< when a pass last found a change (0 = never)
   int64_t last_duration_ms = 0;
 };

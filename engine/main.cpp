@@ -1,6 +1,7 @@
 // vouchd: the daemon. Reads the config, opens storage, starts the actors and the two
 // listeners, and drains cleanly on SIGTERM/SIGINT (CONTRACT §2).
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -106,6 +107,23 @@ bool apply_test_faults(storage::database& db, const char* spec, std::string& err
   return true;
 }
 
+/// Both listeners may hold max_connections sockets each: raise the soft descriptor limit
+/// toward the hard one (never above it) and say so when the hard one is too low.
+void raise_fd_limit(std::size_t want) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t target = std::min<rlim_t>(static_cast<rlim_t>(want), lim.rlim_max);
+  if (lim.rlim_cur < target) {
+    lim.rlim_cur = target;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  if (target < want)
+    spdlog::warn(
+        "msg=fd_limit_low limit={} wanted={} hint=\"raise LimitNOFILE or lower "
+        "[server] max_connections\"",
+        static_cast<uint64_t>(target), want);
+}
+
 bool split_listen(const std::string& addr, net::server_options& o) {
   return core::parse_host_port(addr, o.host, o.port);
 }
@@ -198,6 +216,14 @@ int main(int argc, char** argv) {
   // Two: a slow admin call (a long listing) never holds up the others or /metrics.
   admin_opts.threads = 2;
   admin_opts.body_limit = 1024 * 1024;
+  for (auto* o : {&pub_opts, &admin_opts}) {
+    o->header_timeout = cfg.server.header_timeout;
+    o->body_timeout = cfg.server.body_timeout;
+    o->idle_timeout = cfg.server.idle_timeout;
+    o->header_limit = static_cast<std::size_t>(cfg.server.max_header_bytes);
+    o->max_connections = static_cast<std::size_t>(cfg.server.max_connections);
+  }
+  raise_fd_limit(2 * static_cast<std::size_t>(cfg.server.max_connections) + 256);
   net::http_server pub(pub_opts, [&](net::http_request&& r, net::responder d) {
     ingress.handle(std::move(r), std::move(d));
   });
@@ -232,14 +258,30 @@ int main(int argc, char** argv) {
     host.shutdown();
     stopped = true;
   });
-  while (!stopped && std::chrono::steady_clock::now() < deadline)
+  while (!stopped && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (host.actors_down() && !stopped) {
+      // Every actor that writes has ended. CAF 0.17 can hang in ~actor_system after that
+      // (actor-framework issue #1196): give it a moment, then exit without it.
+      const auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+      while (!stopped && std::chrono::steady_clock::now() < grace)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (!stopped) {
+        pub.stop_accepting();
+        adm.stop_accepting();
+        spdlog::info("msg=stopped detail={:?}",
+                     "actors ended; CAF thread teardown skipped (actor-framework#1196)");
+        spdlog::default_logger()->flush();
+        std::_Exit(0);
+      }
+    }
+  }
   if (!stopped) {
     spdlog::warn("msg=drain_deadline drain_s={} detail={:?}", cfg.server.drain_s,
                  "calls still out are abandoned; their commands stay in the outbox");
     http.shutdown();
-    // CAF 0.17 may not finish tearing down a detached worker that was inside a handler when
-    // its supervisor exited (seen: ~actor_system waiting for a thread that is gone). Every
+    // CAF 0.17 may not finish tearing down detached actors (actor-framework issue #1196:
+    // ~actor_system waiting for a private thread that is gone). Every
     // commit has been made by now (the store actor is gone), so the drain ends here at the
     // latest: an exit now is as safe as the kill -9 the store is built for.
     const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(1);

@@ -25,6 +25,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -37,9 +38,8 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Idle keep-alive connections and slow clients are cut after this; it also bounds how
-// long a stuck client can hold a session (and its memory) on a write.
-constexpr auto kReadTimeout = std::chrono::seconds(30);
+// Read deadlines come from server_options (header, body, idle). This one bounds how long
+// a stuck client can hold a session (and its memory) on a write.
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
 // After an error answer (413, 400) the client may still be sending; closing with unread
 // input makes the kernel send RST, which can destroy the answer before the client reads it.
@@ -52,6 +52,12 @@ const std::string kBadRequestBody =
     R"({"error":{"code":"bad_request","message":"malformed HTTP request"}})";
 const std::string kHeaderTooLargeBody =
     R"({"error":{"code":"header_too_large","message":"request header fields too large"}})";
+const std::string kTooManyBody =
+    R"({"error":{"code":"unavailable","message":"too many connections, try again"}})";
+const std::string kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    "Connection: close\r\nContent-Length: " +
+    std::to_string(kTooManyBody.size()) + "\r\n\r\n" + kTooManyBody;
 const std::string kHandlerFailedBody =
     R"({"error":{"code":"internal","message":"the request handler failed"}})";
 
@@ -95,6 +101,8 @@ struct server_core {
   const server_options opts;
   const http_handler handler;
 
+  std::atomic<std::size_t> open{0};  // sessions alive now
+  std::atomic<uint64_t> refused{0};  // connections turned away for max_connections
   std::mutex mu;
   bool alive = true;  // false once stop() began: answers are then dropped
   std::unordered_map<session*, std::shared_ptr<session>> awaiting;
@@ -104,10 +112,13 @@ class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket&& socket, std::shared_ptr<server_core> core)
       : stream_(std::move(socket)), core_(std::move(core)) {
+    ++core_->open;
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
+
+  ~session() { --core_->open; }
 
   void start() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
@@ -124,7 +135,8 @@ class session : public std::enable_shared_from_this<session> {
   void read_header() {
     parser_.emplace();
     parser_->body_limit(core_->opts.body_limit);
-    stream_.expires_after(kReadTimeout);
+    parser_->header_limit(static_cast<std::uint32_t>(core_->opts.header_limit));
+    stream_.expires_after(core_->opts.header_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
@@ -153,7 +165,7 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void read_body() {
-    stream_.expires_after(kReadTimeout);
+    stream_.expires_after(core_->opts.body_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        if (ec) return self->on_read_error(ec);
@@ -246,7 +258,20 @@ class session : public std::enable_shared_from_this<session> {
     res_.reset();
     if (ec) return close();
     if (!keep_alive_) return linger_ ? linger() : shutdown();
-    read_header();
+    wait_next();
+  }
+
+  // Keep-alive: an idle wait for the first byte of the next request (idle_timeout), then
+  // the header deadline runs from there.
+  void wait_next() {
+    if (buffer_.size() > 0) return read_header();  // pipelined: already here
+    stream_.expires_after(core_->opts.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(1024),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->close();
+                              self->buffer_.commit(n);
+                              self->read_header();
+                            });
   }
 
   void shutdown() {
@@ -347,6 +372,17 @@ struct http_server::impl {
       });
       return;
     }
+    if (core->open.load() >= core->opts.max_connections) {
+      // Full: a short 503 and close, so the client learns why instead of hanging.
+      ++core->refused;
+      auto s = std::make_shared<tcp::socket>(std::move(socket));
+      asio::async_write(*s, asio::buffer(kTooManyConnections), [s](beast::error_code, std::size_t) {
+        beast::error_code e;
+        s->shutdown(tcp::socket::shutdown_send, e);
+        s->close(e);
+      });
+      return accept();
+    }
     std::make_shared<detail::session>(std::move(socket), core)->start();
     accept();
   }
@@ -429,6 +465,14 @@ bool http_server::start(std::string& err) {
 
 uint16_t http_server::port() const {
   return impl_->port;
+}
+
+std::size_t http_server::open_connections() const {
+  return impl_->core->open.load();
+}
+
+uint64_t http_server::refused_connections() const {
+  return impl_->core->refused.load();
 }
 
 void http_server::stop_accepting() {

@@ -3,6 +3,7 @@
 // handed to an actor and answered after a durable commit).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -61,6 +62,18 @@ struct server_options {
   std::string too_large_body =
       R"({"error":{"code":"too_large","message":"request body exceeds the limit"}})";
   unsigned threads = 1;  ///< io threads
+  /// A request's header must arrive whole within this from its first byte (a new
+  /// connection: from connect), or the connection is closed: a client sending one byte at
+  /// a time (slowloris) holds a session for this long at most.
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
+  /// The body must arrive within this after the header.
+  std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};
+  /// A kept-alive connection may wait this long for its next request.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  std::size_t header_limit = 16 * 1024;  ///< larger request headers get 431
+  /// Open connections beyond this get 503 `unavailable` and are closed at once, so a
+  /// flood of idle connections cannot exhaust file descriptors or memory.
+  std::size_t max_connections = 10000;
 };
 
 /// Listens on one address. start() binds (with SO_REUSEADDR) and runs the io threads.
@@ -76,6 +89,9 @@ class http_server {
   bool start(std::string& err);
   /// The bound port (useful when options.port was 0). Valid after start().
   uint16_t port() const;
+  /// Connections open now, and refused for max_connections since start.
+  std::size_t open_connections() const;
+  uint64_t refused_connections() const;
   /// Closes the listening socket; connections already open keep being served.
   void stop_accepting();
   /// Stops everything and joins the io threads. Idempotent.
