@@ -48,6 +48,18 @@ void org_health::publish(metrics& m, int64_t now) const {
   }
 }
 
+void org_health::catch_up(const core::reconcile_record& r) {
+  std::lock_guard<std::mutex> lk(mu_);
+  catch_up_[r.org] = r;
+}
+
+std::optional<core::reconcile_record> org_health::last_catch_up(const std::string& org) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto it = catch_up_.find(org);
+  if (it == catch_up_.end()) return std::nullopt;
+  return it->second;
+}
+
 org_health_view org_health::get(const std::string& org) const {
   std::lock_guard<std::mutex> lk(mu_);
   auto it = orgs_.find(org);

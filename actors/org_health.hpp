@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "actors/metrics.hpp"
+#include "core/records.hpp"
 
 namespace vouch::actors {
 
@@ -47,6 +49,9 @@ class org_health {
                       int64_t now);
   void webhook(const std::string& org, webhook_kind kind, bool accepted, int64_t now);
   org_health_view get(const std::string& org) const;
+  /// The newest catch-up pass of an org (stored or not yet stored: see reconcile_actor).
+  void catch_up(const core::reconcile_record& r);
+  std::optional<core::reconcile_record> last_catch_up(const std::string& org) const;
   /// Sets the per-org gauges: vouch_org_lever_status{org,status} (1 for the current status,
   /// 0 for the others) and vouch_org_webhook_age_seconds{org,kind} (since the last accepted
   /// webhook; absent before the first).
@@ -55,6 +60,7 @@ class org_health {
  private:
   mutable std::mutex mu_;
   std::map<std::string, org_health_view> orgs_;
+  std::map<std::string, core::reconcile_record> catch_up_;
 };
 
 }  // namespace vouch::actors

@@ -28,6 +28,7 @@ constexpr int64_t overlap_ms = 5 * 60 * 1000;
 /// How long a pass waits for its candidates to commit what it handed them.
 constexpr std::chrono::seconds hand_over_timeout{60};
 constexpr std::chrono::milliseconds tick_every{250};
+constexpr int64_t cursor_save_every_ms = 60 * 1000;
 constexpr std::size_t worker_count = 2;
 
 /// A catch-up worker: runs one org's pass, blocking, and answers whether it completed.
@@ -169,7 +170,15 @@ bool run_pass(caf::actor_system& sys, const worker_deps& d, catch_up_client& cli
     rec.last_found = found;
     if (found > 0) rec.last_found_at = ended;
   }
-  const bool saved = save(sys, d.store, rec);
+  // Durable when it matters: something found (counts), the outcome or its error changed,
+  // or the stored cursor is a minute behind. A crash before the next save only makes the
+  // next pass ask for a minute more (the overlap covers five); health shows the newest
+  // pass from memory meanwhile. At a thousand orgs this keeps catch-up off the store.
+  const bool must_save = !stored || found > 0 || stored->last_pass_ok != rec.last_pass_ok ||
+                         stored->last_error != rec.last_error ||
+                         rec.cursor - stored->cursor >= cursor_save_every_ms;
+  const bool saved = !must_save || save(sys, d.store, rec);
+  if (saved) ctx.health.catch_up(rec);
   ctx.stats.inc("vouch_reconcile_passes_total",
                 std::string("outcome=\"") + (result.ok && saved ? "ok" : "failed") + "\"");
   if (found > 0) ctx.stats.inc("vouch_reconcile_found_total", "org=\"" + org + "\"", found);

@@ -86,7 +86,10 @@ void admin_api::impl::org_health(const std::string& org, const answer& a) {
 
 json admin_api::impl::reconcile_health(const std::string& org) const {
   auto ms = [](int64_t v) { return v ? json(v) : json(nullptr); };
-  const auto r = storage::load_reconcile(*ctx.db, org);
+  // The newest pass since start is in memory (its record may not be stored yet); before
+  // the first pass since start, the stored one.
+  auto r = ctx.health.last_catch_up(org);
+  if (!r) r = storage::load_reconcile(*ctx.db, org);
   if (!r)  // never connected (or connected before catch-up existed: the first pass starts it)
     return {{"cursor", nullptr},
             {"last_pass_at", nullptr},
