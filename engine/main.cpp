@@ -107,7 +107,7 @@ bool apply_test_faults(storage::database& db, const char* spec, std::string& err
   return true;
 }
 
-/// Both listeners may hold max_connections sockets each: raise the soft descriptor limit
+/// The listeners may hold up to max_connections sockets: raise the soft descriptor limit
 /// toward the hard one (never above it) and say so when the hard one is too low.
 void raise_fd_limit(std::size_t want) {
   rlimit lim{};
@@ -223,7 +223,9 @@ int main(int argc, char** argv) {
     o->header_limit = static_cast<std::size_t>(cfg.server.max_header_bytes);
     o->max_connections = static_cast<std::size_t>(cfg.server.max_connections);
   }
-  raise_fd_limit(2 * static_cast<std::size_t>(cfg.server.max_connections) + 256);
+  // The public listener's connections, plus room for the admin listener, LMDB, outgoing
+  // calls and logs (the admin listener is for operators: it never nears its own limit).
+  raise_fd_limit(static_cast<std::size_t>(cfg.server.max_connections) + 1024);
   net::http_server pub(pub_opts, [&](net::http_request&& r, net::responder d) {
     ingress.handle(std::move(r), std::move(d));
   });

@@ -597,6 +597,15 @@ response env::report_completed(const org_handle& org, const std::string& opp,
   return send_event(ev);
 }
 
+void env::route_lever_webhooks(const org_handle& org) {
+  const std::string hooks = daemon->public_url() + "/webhooks/lever/" + org.id;
+  lever.control("POST", "webhooks",
+                {{"stage_change_url", hooks + "/stage-change"},
+                 {"hired_url", hooks + "/hired"},
+                 {"stage_token", org.stage_token},
+                 {"hired_token", org.hired_token}});
+}
+
 json env::wait_state(const std::string& org, const std::string& opp,
                      const std::vector<std::string>& states, milliseconds timeout) {
   std::string want;

@@ -221,6 +221,9 @@ class env {
                             json* event_out = nullptr);
   response send_event(const json& event);
 
+  /// Makes lever-sim deliver its own webhooks (stage changes, hires) to vouchd, signed
+  /// with the org's tokens.
+  void route_lever_webhooks(const org_handle& org);
   /// Waits for the candidate to be in one of `states`; returns its record.
   json wait_state(const std::string& org, const std::string& opp,
                   const std::vector<std::string>& states, milliseconds timeout = 15s);

@@ -31,16 +31,6 @@ json run_pass(env& e, const std::string& org) {
       .get<json>();
 }
 
-/// Makes lever-sim deliver its own webhooks to vouchd, signed with the org's tokens.
-void route_lever_webhooks(env& e, const org_handle& org) {
-  e.lever.control(
-      "POST", "webhooks",
-      {{"stage_change_url", e.daemon->public_url() + "/webhooks/lever/" + org.id + "/stage-change"},
-       {"hired_url", e.daemon->public_url() + "/webhooks/lever/" + org.id + "/hired"},
-       {"stage_token", org.stage_token},
-       {"hired_token", org.hired_token}});
-}
-
 std::size_t mail_count(const std::string& maildir) {
   if (!fs::exists(maildir + "/new")) return 0;
   return static_cast<std::size_t>(std::distance(fs::directory_iterator(maildir + "/new"), {}));
@@ -66,7 +56,7 @@ BOOST_AUTO_TEST_CASE(
     a_dropped_stage_change_gets_its_request_within_one_pass_and_the_late_webhook_changes_nothing) {
   env e(json{{"lever", {{"reconcile_every", "1s"}}}});
   auto org = e.setup_org("acme", default_templates());
-  route_lever_webhooks(e, org);
+  e.route_lever_webhooks(org);
   // Lever loses the next stage-change delivery (an outage, a deploy, a network fault).
   e.lever.control("POST", "webhooks/drop", {{"count", 1}, {"event", "candidateStageChange"}});
   json moved =

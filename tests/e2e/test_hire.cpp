@@ -51,16 +51,6 @@ std::string to_hire_decision(env& e, const org_handle& org, const std::string& o
   return rid;
 }
 
-/// Makes lever-sim deliver its webhooks (stage changes, hires) to vouchd, signed.
-void route_lever_webhooks(env& e, const org_handle& org) {
-  e.lever.control(
-      "POST", "webhooks",
-      {{"stage_change_url", e.daemon->public_url() + "/webhooks/lever/" + org.id + "/stage-change"},
-       {"hired_url", e.daemon->public_url() + "/webhooks/lever/" + org.id + "/hired"},
-       {"stage_token", org.stage_token},
-       {"hired_token", org.hired_token}});
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(hire_status)
@@ -121,7 +111,7 @@ BOOST_AUTO_TEST_CASE(a_hire_before_the_report_ends_in_hired_without_any_follow_u
 BOOST_AUTO_TEST_CASE(lever_echoing_our_own_archive_changes_nothing) {
   env e(json{{"timing", {{"hire_followup_after", "1s"}}}});
   auto org = e.setup_org("acme", default_templates());
-  route_lever_webhooks(e, org);
+  e.route_lever_webhooks(org);
   to_hire_decision(e, org, "opp-1");
   e.wait_state("acme", "opp-1", {"awaiting_owner_response"});
   auto mails = wait_for(

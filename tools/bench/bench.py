@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROWS = []  # (part, figure, value, unit, ceiling, ratio, target, met)
@@ -174,10 +175,14 @@ class Vouchd:
         return text if st == 200 else ""
 
 
-def metric_sum(text, name):
+def metric_sum(text, name, label=None):
+    """Sum of a metric's samples; with `label` (e.g. 'outcome="ok"') only the samples that
+    carry it. None when there is no such sample."""
     total, found = 0.0, False
     for line in text.splitlines():
         if line.startswith(name + "{") or line.startswith(name + " "):
+            if label and label not in line.split("}", 1)[0]:
+                continue
             total += float(line.rsplit(" ", 1)[1])
             found = True
     return total if found else None
@@ -543,6 +548,142 @@ def part_restart(a, build, work):
     row("restart", "  ... and their transitions committed (rows gone from LMDB)", t_done, "s")
 
 
+# -- catch-up under load ---------------------------------------------------------------------
+
+def log_problems(path):
+    """The warning and error lines of a vouchd log."""
+    try:
+        lines = Path(path).read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    return [ln for ln in lines if re.search(r"\s(warning|error|critical)\s", ln)]
+
+
+def catchup_run(a, build, work, name, every, settle, orgs, keys, sim, base, targets, rate, dur,
+                warm):
+    """One fresh vouchd with every org connected to lever-sim; catch-up every `every`
+    ("0s" = off). Waits `settle` seconds after the last connect (with catch-up on, a period
+    and a bit: every org has had a pass), then sends webhooks at `rate` to `targets` and
+    reads the reconcile metrics around the run."""
+    # Nothing is in flight at the stop: a short drain bound keeps a stuck stop short.
+    d = Vouchd(build, work / f"vouchd-catchup-{name}", lever_url=base + "/v1",
+               extra={"lever": {"reconcile_every": every, "rate_per_s": 10, "burst": 20},
+                      "server": {"drain_s": 1}})
+    http("DELETE", base + "/_sim/calls")
+    d.start()
+    try:
+        t = time.monotonic()
+        with ThreadPoolExecutor(4) as ex:  # each PUT lever makes one live key check
+            list(ex.map(lambda o, k: d.connect_org(o[0], o[1], api_key=k, base_url=base + "/v1"),
+                        orgs, keys))
+        log(f"  {name}: {len(orgs)} orgs connected in {time.monotonic() - t:.1f}s")
+        time.sleep(settle)
+
+        def health():
+            out = []
+            for org, _ in orgs:
+                st, text = http("GET", f"{d.admin}/admin/v1/orgs/{org}/health", token=d.token)
+                out.append(json.loads(text).get("reconcile", {}) if st == 200 else {})
+            return out
+        before = health()
+        never = sum(1 for h in before if not h.get("last_pass_at"))
+        m0, t0, sim0 = d.metrics(), time.monotonic(), cpu_ticks(sim.pid)
+        log(f"  {name}: catch-up every {every}, {len(orgs) - never}/{len(orgs)} orgs had a "
+            f"pass; webhooks at {rate} req/s to {len(targets)} of them")
+        res = loadgen(build, d.public_port, targets, 64, dur, warm, rate=rate, pid=d.proc.pid)
+        m1, wall = d.metrics(), time.monotonic() - t0
+        res["sim_cpu_pct"] = 100 * (cpu_ticks(sim.pid) - sim0) / wall
+        after = health()
+    finally:
+        d.stop()
+    (work / f"catchup-metrics-{name}.txt").write_text(m1)
+
+    def delta(metric, label=None):
+        return (metric_sum(m1, metric, label) or 0) - (metric_sum(m0, metric, label) or 0)
+    ok = delta("vouch_reconcile_passes_total", 'outcome="ok"')
+    failed = delta("vouch_reconcile_passes_total", 'outcome="failed"')
+    n = delta("vouch_reconcile_pass_seconds_count")
+    commits = delta("vouch_lmdb_commit_seconds_count")
+    slow = commits - delta("vouch_lmdb_commit_seconds_bucket", 'le="0.01"')
+    stalls = commits - delta("vouch_lmdb_commit_seconds_bucket", 'le="0.1"')
+    res.update(window_s=wall, passes_ok=ok, passes_failed=failed,
+               pass_ms=1000 * delta("vouch_reconcile_pass_seconds_sum") / n if n else None,
+               found=delta("vouch_reconcile_found_total"), never_passed=never,
+               not_ok=sum(1 for h in after if h.get("last_pass_ok") is False),
+               pass_errors=sorted({h["last_error"] for h in after if h.get("last_error")}),
+               log_problems=log_problems(d.log_path), commits_per_s=commits / wall,
+               slow_commits=slow, stalled_commits=stalls,
+               commit_ms=1000 * delta("vouch_lmdb_commit_seconds_sum") / max(commits, 1),
+               sets_per_commit=delta("vouch_lmdb_commit_batch_size_sum") / max(commits, 1))
+    log(f"  {name}: {ok + failed:.0f} passes in {wall:.1f}s ({(ok + failed) / wall:.1f}/s, "
+        f"{failed:.0f} failed), mean pass {res['pass_ms'] or 0:.1f} ms, lever-sim cpu "
+        f"{res['sim_cpu_pct']:.0f}%")
+    return res
+
+
+def part_catchup(a, build, work):
+    n, every, rate, dur, warm = ((20, "1s", 200, 1.5, 0.5) if a.smoke else
+                                 (1000, "5s", 500, a.duration, 2))
+    keys = [f"catchup-key-{i}" for i in range(n)]
+    orgs = [(f"catchup-org-{i}", "sig-" + secrets.token_hex(12)) for i in range(n)]
+    targets = orgs[:8]
+    # lever-sim at its defaults (10/s, burst 20 per key): a pass is 3 calls, so even the
+    # smoke's 1 s period asks 3/s of a key.
+    sim, base = start_lever_sim(build, keys, work)
+    # The reconciler sees a new org at its next tick (250 ms) and runs its first pass at the
+    # org's phase within the period: a period and a bit after the last connect every org has
+    # had one (the health check counts those that have not). Both runs wait as long.
+    settle = float(every.rstrip("s")) + 0.5
+    try:
+        log(f"catch-up off, {n} orgs")
+        off = catchup_run(a, build, work, "off", "0s", settle, orgs, keys, sim, base, targets,
+                          rate, dur, warm)
+        log(f"catch-up every {every}, {n} orgs")
+        on = catchup_run(a, build, work, "on", every, settle, orgs, keys, sim, base, targets,
+                         rate, dur, warm)
+    finally:
+        sim.terminate()
+        sim.wait()
+
+    def lat(r):
+        return f"{r['p50_us']/1000:.2f} / {r['p99_us']/1000:.2f} / {r['p999_us']/1000:.2f}"
+    row("catchup", f"webhooks at {rate} req/s, {n} orgs, catch-up off: p50 / p99 / p99.9",
+        lat(off), "ms")
+    row("catchup", f"  same, catch-up every {every}: p50 / p99 / p99.9", lat(on), "ms")
+    row("catchup", "  p99 on, against off (ratio = p99 on ÷ p99 off)", on["p99_us"] / 1000,
+        "ms", off["p99_us"] / 1000)
+    row("catchup", "  webhooks achieved, off / on", f"{off['rps']:.0f} / {on['rps']:.0f}",
+        "req/s", rate)
+    passes = on["passes_ok"] + on["passes_failed"]
+    row("catchup", f"catch-up passes/s run during the window ({n} orgs ÷ {every})",
+        passes / on["window_s"], "1/s", n / float(every.rstrip("s")))
+    row("catchup", "  failed passes in the window", on["passes_failed"], "", None, "0",
+        on["passes_failed"] == 0)
+    row("catchup", "  mean pass duration (3 Lever calls, record stored when needed)", on["pass_ms"], "ms")
+    row("catchup", f"  vouchd CPU, off / on (of {100 * os.cpu_count()} %)",
+        f"{off['server_cpu_pct']:.0f} / {on['server_cpu_pct']:.0f}", "%")
+    NOTES.append(f"catchup: window {on['window_s']:.1f}s incl. {warm}s warm-up; "
+                 f"{on['passes_ok']:.0f} ok + {on['passes_failed']:.0f} failed passes, "
+                 f"{on['found']:.0f} changes found (lever-sim has none to find); "
+                 f"lever-sim CPU {off['sim_cpu_pct']:.0f}% off / {on['sim_cpu_pct']:.0f}% on; "
+                 f"loadgen CPU {off['loadgen_cpu_pct']:.0f}% / {on['loadgen_cpu_pct']:.0f}%")
+    for name, r in (("off", off), ("on", on)):
+        NOTES.append(f"catchup {name}: LMDB {r['commits_per_s']:.0f} commits/s in the window, "
+                     f"{r['sets_per_commit']:.2f} write sets each, mean {r['commit_ms']:.2f} ms, "
+                     f"{r['slow_commits']:.0f} over 10 ms, {r['stalled_commits']:.0f} over "
+                     f"100 ms")
+        bad = r["non2xx"] + r["errors"]
+        if bad:
+            NOTES.append(f"catchup {name}: {bad} webhook answers were not 2xx")
+        if name == "on" and (r["never_passed"] or r["not_ok"] or r["pass_errors"]):
+            NOTES.append(f"catchup on: {r['never_passed']} orgs had no pass before the window, "
+                         f"{r['not_ok']} ended it with last_pass_ok false; errors: "
+                         f"{'; '.join(r['pass_errors'][:3]) or '–'}")
+        if r["log_problems"]:
+            NOTES.append(f"catchup {name}: vouchd logged {len(r['log_problems'])} warning/"
+                         f"error lines, first: {r['log_problems'][0][:200]}")
+
+
 # -- table -----------------------------------------------------------------------------------
 
 def fmt(v, unit=""):
@@ -595,15 +736,17 @@ def main():
     build = Path(a.build_dir).resolve()
     parts = a.parts
     if "all" in parts or not parts:
-        parts = ["ingest", "actors", "lever", "restart"]
+        parts = ["ingest", "actors", "lever", "restart", "catchup"]
     work = Path(a.work) if a.work else build / ("bench-smoke" if a.smoke else "bench-work")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    funcs = dict(ingest=part_ingest, actors=part_actors, lever=part_lever, restart=part_restart)
+    funcs = dict(ingest=part_ingest, actors=part_actors, lever=part_lever, restart=part_restart,
+                 catchup=part_catchup)
     failed = []
     for part in parts:
         if part not in funcs:
-            print(f"unknown part {part}; use ingest|actors|lever|restart|all", file=sys.stderr)
+            print(f"unknown part {part}; use ingest|actors|lever|restart|catchup|all",
+                  file=sys.stderr)
             return 2
         t = time.monotonic()
         try:
