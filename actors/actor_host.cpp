@@ -14,7 +14,8 @@ struct system_config : caf::actor_system_config {
     // timer service and the client workers have threads of their own (detached). Measured
     // (docs/BENCHMARKS.md): a second worker only adds cross-thread wake-ups between the
     // router and a candidate (warm message 13-20 µs against 9-10 µs, cold activation
-    // 25-30 µs against 16-19 µs) and no ingest throughput; STACK.md §9 saw the same.
+    // 25-30 µs against 16-19 µs) and no ingest throughput. An earlier spike of the HTTP →
+    // actor → LMDB path on 2 cores saw the same: 2 CAF threads were slower in 5 of 6 pairs.
     set("scheduler.max-threads", 1);
     set("scheduler.policy", caf::atom("sharing"));
   }

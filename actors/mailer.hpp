@@ -1,4 +1,5 @@
-// Sends the owner follow-up email (CONTRACT §8) through one of two transports:
+// Sends the owner follow-up email (docs/reference.md#hire-follow-up-email) through one of
+// two transports:
 //  - maildir: writes tmp/<name> and renames it to new/<name>.eml (atomic on one file
 //    system). The name is the command's idempotency key, so a retry after a crash finds
 //    the message already delivered and does not write a second one.

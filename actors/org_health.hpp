@@ -16,8 +16,9 @@
 
 namespace vouch::actors {
 
-/// The Lever key's status as the contract names it: "ok", "unauthorized" (401), "forbidden"
-/// (403), "unreachable" (no answer, timeout, 5xx) or "unknown" (never used since start).
+/// The Lever key's status as org health reports it (docs/reference.md#org-health): "ok",
+/// "unauthorized" (401), "forbidden" (403), "unreachable" (no answer, timeout, 5xx) or
+/// "unknown" (never used since start).
 const char* lever_key_status(long http_status);
 
 struct lever_check {

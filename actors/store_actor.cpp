@@ -61,7 +61,8 @@ void commit_batch(store_impl::stateful_pointer<store_state> self, engine_context
 store_impl::behavior_type store(store_impl::stateful_pointer<store_state> self,
                                 engine_context* ctx) {
   // Commit when the mailbox has drained: a flush message queued behind everything that
-  // was waiting marks that point (STACK.md §9: faster than a deadline timer).
+  // was waiting marks that point. In an earlier spike this beat a 1 ms deadline timer by
+  // 20-50%: the timer filled batches but only added latency.
   auto add = [=](waiter w) {
     self->state.batch.push_back(std::move(w));
     if (self->state.batch.size() >= max_batch)

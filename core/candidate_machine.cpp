@@ -9,7 +9,7 @@ namespace {
 using st = cand_state;
 
 /// Builds one transition: it keeps the history, timers and the record consistent so the
-/// rules below read as the contract does.
+/// rules below read as docs/reference.md#transition-rules states them.
 class builder {
  public:
   builder(const candidate_record& cur, const machine_event& ev, const machine_context& ctx)

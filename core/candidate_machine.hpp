@@ -1,4 +1,4 @@
-// The candidate state machine of CONTRACT §5 as one pure function:
+// The candidate state machine (docs/reference.md#candidate-states) as one pure function:
 //   (record, event, context) -> transition {next record, history, commands, timers}.
 // No I/O, no clock, no randomness: `event.now` is the time. The candidate actor commits a
 // transition's parts in one LMDB transaction and only then acts on them.

@@ -39,7 +39,7 @@ int checked_len(std::size_t n) {
 }  // namespace
 
 std::string hmac_sha256(std::string_view key, std::string_view msg) {
-  // One-shot HMAC() is not deprecated in OpenSSL 3 (STACK.md pitfall 17).
+  // OpenSSL 3 keeps the one-shot HMAC() undeprecated (only HMAC_CTX_* is deprecated).
   std::string out(32, '\0');
   unsigned int len = 0;
   // HMAC() with a null key pointer and length 0 is allowed, but give it a

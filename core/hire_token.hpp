@@ -1,6 +1,7 @@
-// The opaque token in the owner's hire-confirmation links (CONTRACT §8): it names org and
-// opportunity and an expiry, and is signed with HMAC-SHA256 under a key derived from the
-// master key, so a changed byte anywhere is refused without touching storage.
+// The opaque token in the owner's hire-confirmation links
+// (docs/reference.md#hire-confirmation-links): it names org and opportunity and an expiry,
+// and is signed with HMAC-SHA256 under a key derived from the master key, so a changed byte
+// anywhere is refused without touching storage.
 //   token = base64url(org \0 opp \0 decimal(expires_ms)) "." base64url(mac)
 #pragma once
 

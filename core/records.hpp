@@ -10,7 +10,7 @@
 
 namespace vouch::core {
 
-// -- candidate states (CONTRACT §5) --------------------------------------------------
+// -- candidate states (docs/reference.md#states) -------------------------------------
 
 enum class cand_state : uint8_t {
   idle,
@@ -27,7 +27,8 @@ enum class cand_state : uint8_t {
 };
 
 const char* to_string(cand_state s);
-/// Parses the contract's spelling ("awaiting_references"); false for anything else.
+/// Parses the documented spelling ("awaiting_references", docs/reference.md#states); false
+/// for anything else.
 bool parse_state(std::string_view s, cand_state& out);
 
 // -- outgoing commands -----------------------------------------------------------------
@@ -187,8 +188,9 @@ struct export_record {
 
 // -- catch-up ---------------------------------------------------------------------------
 
-/// One org's catch-up bookkeeping (CONTRACT §4a). The cursor starts when the connection is
-/// first saved and moves only after a pass completed, so a failed pass loses nothing.
+/// One org's catch-up bookkeeping (docs/reference.md#missed-webhook-catch-up). The cursor
+/// starts when the connection is first saved and moves only after a pass completed, so a
+/// failed pass loses nothing.
 struct reconcile_record {
   std::string org;
   int64_t started_at = 0;    ///< when the connection was first saved: older changes are ignored

@@ -10,8 +10,8 @@
 
 namespace vouch::core {
 
-/// Per-target knobs; defaults are those of docs/configuration.md ([lever], [platform] and
-/// [mail] retry_base, retry_max, max_attempts, retry_for).
+/// Per-target knobs; defaults are those of docs/reference.md#configuration-file ([lever],
+/// [platform] and [mail] retry_base, retry_max, max_attempts, retry_for).
 struct retry_policy {
   std::chrono::milliseconds base{1000};
   std::chrono::milliseconds max{std::chrono::minutes{10}};

@@ -1,6 +1,6 @@
 // Webhook signatures: Lever's (inbound) and Standard Webhooks' (platform, both
-// directions; CONTRACT.md §4 and §6). Pure functions: the caller supplies the
-// clock, so tests need no sleeping and no mocking.
+// directions; docs/reference.md#lever-webhooks and #platform-signatures). Pure
+// functions: the caller supplies the clock, so tests need no sleeping and no mocking.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Which reference-check template a posting uses (CONTRACT.md §5): matched on
-// the posting's ATS tags, with the org's default template as the fallback.
+// Which reference-check template a posting uses (docs/reference.md#template-choice):
+// matched on the posting's ATS tags, with the org's default template as the fallback.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
-// The admin API of CONTRACT §7 on the admin listener: orgs, Lever connections, templates,
-// candidates, the outbox and system figures, plus the web console page (GET /admin/) and
-// the Prometheus metrics (GET /metrics).
+// The admin API (docs/reference.md#admin-api) on the admin listener: orgs, Lever
+// connections, templates, candidates, the outbox and system figures, plus the web console
+// page (GET /admin/) and the Prometheus metrics (GET /metrics).
 //
 // Every /admin/v1 route needs `Authorization: Bearer <security.admin_token>`; an empty
 // configured token refuses everything. The console page and /metrics need no token: the page

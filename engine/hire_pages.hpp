@@ -1,6 +1,7 @@
-// The small HTML pages behind the owner's hire-confirmation links (CONTRACT §8). Opening
-// a link (GET) only shows a page with a confirm button, because mail scanners open every
-// link; the button's POST records the answer.
+// The small HTML pages behind the owner's hire-confirmation links
+// (docs/reference.md#hire-confirmation-links). Opening a link (GET) only shows a page with
+// a confirm button, because mail scanners open every link; the button's POST records the
+// answer.
 #pragma once
 
 #include <string>

@@ -1,6 +1,7 @@
 // The public listener: Lever webhooks, platform events, health. Checks run in the order
-// CONTRACT §4 and §6 give, the first failing check answers, and nothing reaches a
-// candidate before it passed every check. A 200 goes out only after the durable commit.
+// docs/reference.md#lever-webhooks and #platform-events give, the first failing check
+// answers, and nothing reaches a candidate before it passed every check. A 200 goes out
+// only after the durable commit.
 #pragma once
 
 #include <functional>

@@ -1,6 +1,6 @@
-// How the admin API shows the engine's records as JSON (CONTRACT §5 "candidate record",
-// §7 outbox items, orgs and Lever connections). One place, so the admin API, the web
-// console and vouchctl --json all see the same shapes.
+// How the admin API shows the engine's records as JSON (docs/reference.md#candidate-record,
+// and #admin-api for outbox items, orgs and Lever connections). One place, so the admin
+// API, the web console and vouchctl --json all see the same shapes.
 //
 // Conventions: timestamps are integers (ms since the Unix epoch); an empty optional
 // string (reason, request_id, report_url, template_id, last_error) renders as null, and so

@@ -1,5 +1,5 @@
 // vouchd: the daemon. Reads the config, opens storage, starts the actors and the two
-// listeners, and drains cleanly on SIGTERM/SIGINT (CONTRACT §2).
+// listeners, and drains cleanly on SIGTERM/SIGINT (docs/reference.md#vouchd).
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>

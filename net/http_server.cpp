@@ -387,7 +387,8 @@ struct http_server::impl {
     accept();
   }
 
-  // Declared before the io_context: handlers and sessions refer to it (STACK.md §4).
+  // Declared before the io_context: handlers and sessions refer to it, and the io_context's
+  // destructor destroys pending handlers (and the sessions they hold).
   std::shared_ptr<detail::server_core> core;
   std::mutex stop_mu;
   bool started = false;

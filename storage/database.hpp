@@ -1,4 +1,4 @@
-// The LMDB environment: one directory, one named database per table (DESIGN.md, Storage).
+// The LMDB environment: one directory, one named database per table (docs/architecture.md).
 // LMDB allows one writer at a time; the store actor is the only caller of commit() on the
 // hot path and batches many candidates' transitions into one durable transaction.
 // Reads take a short read transaction each (the environment is opened with MDB_NOTLS, so

@@ -26,9 +26,10 @@ bool plausible_email(const std::string& e) {
   return true;
 }
 
-/// Validates a template body (CONTRACT §7) and returns it normalised: every field present,
-/// defaults filled in, no unknown fields. "id" is left out; the caller adds the stored one.
-/// `id` in the body is accepted when it equals `expected_id` (a GET result sent back).
+/// Validates a template body (docs/reference.md#templates) and returns it normalised: every
+/// field present, defaults filled in, no unknown fields. "id" is left out; the caller adds
+/// the stored one. `id` in the body is accepted when it equals `expected_id` (a GET result
+/// sent back).
 json normalise_template(const json& body, const std::string& expected_id) {
   object_reader t(body, "",
                   {"id", "name", "ats_tag", "priority", "is_default", "description", "request",

@@ -248,7 +248,8 @@ async function setupOrg(w) {
   return org;
 }
 
-/// A Lever candidateStageChange into the trigger stage, signed per CONTRACT §4.
+/// A Lever candidateStageChange into the trigger stage, signed as described in
+/// docs/reference.md#lever-webhooks.
 async function stageChange(w, org, opp) {
   const triggeredAt = Date.now();
   const token = crypto.randomBytes(24).toString("hex");

@@ -1,5 +1,5 @@
 // test_e2e: the built vouchd against the built lever-sim and platform-sim, all real
-// processes on loopback ports, one fresh temp dir per case (CONTRACT.md end to end).
+// processes on loopback ports, one fresh temp dir per case (docs/reference.md end to end).
 #define BOOST_TEST_MODULE e2e
 #include <boost/test/unit_test.hpp>
 

@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(job.value("state", "") == "done");
   BOOST_TEST(job.value("total", 0) == 120);
   BOOST_TEST(job.value("failed", -1) == 0);
-  // A create cut off by the kill may count as done or skipped (CONTRACT §7).
+  // A create cut off by the kill may count as done or skipped (docs/reference.md#prospects).
   BOOST_TEST(job.value("done", 0) + job.value("skipped", 0) == 120);
   auto created = created_by_email(e.lever);
   BOOST_TEST(created.size() == 120u);

@@ -1,7 +1,7 @@
-// The candidate state machine of CONTRACT §5 written down as a table: each row is a starting
-// record, one event, and what the transition must be (next state, commands, timers set and
-// cleared, ignored). Every row is also checked against the invariants every transition keeps
-// (history seq, last `to`, updated_at, timers bookkeeping).
+// The candidate state machine (docs/reference.md#candidate-states) written down as a table:
+// each row is a starting record, one event, and what the transition must be (next state,
+// commands, timers set and cleared, ignored). Every row is also checked against the
+// invariants every transition keeps (history seq, last `to`, updated_at, timers bookkeeping).
 #define BOOST_TEST_MODULE vouch machine
 #include <boost/test/unit_test.hpp>
 
@@ -992,7 +992,8 @@ BOOST_AUTO_TEST_CASE(a_confidential_resolve_is_retried_by_the_operator_and_the_f
   BOOST_TEST((kinds(t.commands) == std::vector<ck>{ck::platform_create_request}));
 }
 
-// -- catch-up (CONTRACT §4a): a change found in Lever's list instead of by its webhook ------
+// -- catch-up: a change found in Lever's list instead of by its webhook ----------------------
+// (docs/reference.md#missed-webhook-catch-up)
 
 extra_check history_names(std::string event) {
   return [event](const candidate_record&, const transition& t) {

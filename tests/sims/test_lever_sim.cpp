@@ -1,4 +1,5 @@
-// lever-sim behaves like fakes.py FakeLever and delivers signed webhooks.
+// lever-sim imitates Lever's Data API v1 (seed, routes, auth, rate limit, error bodies) and
+// delivers signed webhooks.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>

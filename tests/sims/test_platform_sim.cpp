@@ -1,4 +1,5 @@
-// platform-sim behaves like fakes.py FakePlatform and sends signed events to vouchd.
+// platform-sim serves the platform API vouchd calls (docs/reference.md#calls-to-the-platform)
+// and sends signed events to vouchd.
 #include <boost/test/unit_test.hpp>
 
 #include <string>

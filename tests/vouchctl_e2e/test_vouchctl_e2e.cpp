@@ -1,7 +1,7 @@
 // vouchctl end to end: the built vouchctl binary against a running vouchd with lever-sim and
-// platform-sim (the tests/e2e harness). Every command of CONTRACT §10 runs at least once,
-// --json outputs are parsed and checked against the daemon's state, and the exit codes
-// 1 (error answer), 2 (usage) and 3 (unreachable) are checked.
+// platform-sim (the tests/e2e harness). Every command in docs/reference.md#vouchctl runs at
+// least once, --json outputs are parsed and checked against the daemon's state, and the
+// exit codes 1 (error answer), 2 (usage) and 3 (unreachable) are checked.
 #define BOOST_TEST_MODULE vouchctl_e2e
 #include <boost/test/unit_test.hpp>
 

@@ -251,7 +251,7 @@ int cmd_lmdb(const args& a) {
   //   random3: candidate, history (org\0opp\0seq) and dedupe (hash) keys all land on
   //            random leaf pages, as vouch's tables do today;
   //   random1: the candidate put is random, history and dedupe keys grow at the end of
-  //            their trees (a global sequence, a time-ordered key), as in STACK.md §9's spike.
+  //            their trees (a global sequence, a time-ordered key), as in an earlier spike.
   std::mt19937_64 rng(1);
   auto layout = [&](bool appends, bench::histogram* lat) {
     uint64_t seq = 0, sets = 0, commits = 0;

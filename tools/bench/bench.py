@@ -76,7 +76,7 @@ def cpu_ticks(pid):
 
 
 class Vouchd:
-    """One vouchd with a generated config (shape of conformance/client.py Daemon)."""
+    """One vouchd on free loopback ports with a generated config and data directory."""
 
     def __init__(self, build, workdir, lever_url="http://127.0.0.1:9", extra=None):
         self.binary = build / "engine" / "vouchd"

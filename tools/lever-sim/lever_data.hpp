@@ -1,5 +1,5 @@
-// The Lever account the sim serves: the seed of conformance/fakes.py FakeLever (stages,
-// archive reasons, users, postings, opportunities opp-1..opp-5 and opp-secret) and the
+// The Lever account the sim serves: a fixed seed (stages, archive reasons, users,
+// postings, opportunities opp-1..opp-5 and opp-secret; tools/lever-sim/README.md) and the
 // tables that API calls change. Not thread-safe: lever_sim guards it with one mutex.
 #pragma once
 
@@ -47,7 +47,7 @@ class lever_data {
   void add_posting(const std::string& id, const std::string& text,
                    const std::vector<std::string>& tags, bool confidential,
                    const std::string& owner = "user-owner-1");
-  /// Like FakeLever.add_opportunity: one application on `posting` (if any), stage
+  /// Adds an opportunity with one application on `posting` (if any), stage
   /// "stage-phone", tags inherited from the posting. Empty email/phone/contact: none /
   /// none / "ct-<id>".
   json& add_opportunity(const std::string& id, const std::string& name, const std::string& email,

@@ -1,5 +1,6 @@
-// Webhook events the account produces (lever-api.md §6.3). Routes only describe them;
-// webhook_sender signs and delivers them after the data lock is released.
+// Webhook events the account produces, with the data Lever's events carry (opportunityId,
+// contactId, the legacy candidateId, ...). Routes only describe them; webhook_sender signs
+// and delivers them after the data lock is released.
 #pragma once
 
 #include <string>

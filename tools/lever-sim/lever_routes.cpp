@@ -176,7 +176,8 @@ struct time_range {
   }
 };
 
-// Where a candidate is in the pipeline (lever-api.md §5.2): what the catch-up poller asks.
+// Where a candidate is in the pipeline (GET /opportunities filters stage_id,
+// archive_reason_id, archived and the *_at_start/_end ranges): what the catch-up poller asks.
 struct pipeline_filter {
   std::vector<std::string> stage_ids;
   std::vector<std::string> archive_reason_ids;
@@ -310,7 +311,8 @@ api_result create_opp(lever_data& d, const api_call& c) {
       return bad("phones[] must be {type, value}");
     }
   }
-  // Dedupe (lever-api.md §5.11): a known email links the new opportunity to that contact.
+  // Dedupe as Lever does: a known email links the new opportunity (always a new one) to
+  // that contact.
   std::set<std::string> wanted;
   for (const auto& e : emails) wanted.insert(lower(e.get<std::string>()));
   std::string contact;

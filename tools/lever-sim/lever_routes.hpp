@@ -1,4 +1,5 @@
-// The Lever Data API v1 routes (lever-api.md §5, behaviour of fakes.py FakeLever.route).
+// The Lever Data API v1 routes vouchd uses, with Lever's documented shapes and error bodies
+// (tools/lever-sim/README.md).
 // Pure functions over lever_data: auth, rate limit, faults and locking happen in lever_sim.
 #pragma once
 

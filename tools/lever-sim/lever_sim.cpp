@@ -62,8 +62,8 @@ void server::impl::handle(net::http_request&& req, net::responder respond) {
   serve_api(std::move(req), std::move(respond));
 }
 
-// Same order as FakeLever: record, auth (401), rate limit (429), then a fault or the route,
-// with injected latency before (or after) the work.
+// Every call goes through, in order: record, auth (401), rate limit (429), then a fault or
+// the route, with injected latency before (or after) the work.
 void server::impl::serve_api(net::http_request&& req, net::responder respond) {
   auto call = std::make_shared<api_call>();
   call->method = req.method;

@@ -1,4 +1,4 @@
-// lever-sim: a Lever Data API v1 simulator (lever-api.md §7) for tests and the demo.
+// lever-sim: a Lever Data API v1 simulator (tools/lever-sim/README.md) for tests and the demo.
 // Prints "lever-sim listening on http://HOST:PORT/v1" once ready; runs until SIGINT/SIGTERM.
 #include <cstdio>
 #include <iostream>

@@ -33,7 +33,7 @@ api_result make_result(unsigned status, json body);
 net::http_response to_http(const api_result& r);
 
 query_map parse_query_map(std::string_view raw);
-/// {"k": ["v", ...]} as the Python fakes record it.
+/// {"k": ["v", ...]}: every value of each query key.
 json query_to_json(const query_map& q);
 /// First value of `key`, or `fallback` when absent.
 std::string query_first(const query_map& q, const std::string& key,
@@ -42,7 +42,7 @@ std::string query_first(const query_map& q, const std::string& key,
 /// Percent-decoded, non-empty path segments.
 std::vector<std::string> split_path(std::string_view path);
 
-/// The body as JSON, or null when empty or not JSON (the fakes do the same).
+/// The body as JSON, or null when empty or not JSON.
 json parse_json_body(const std::string& body);
 
 /// Milliseconds since the Unix epoch.

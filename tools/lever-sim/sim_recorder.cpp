@@ -121,7 +121,7 @@ api_result recorder::add_fault(const json& spec) {
   }
   f.status = spec["status"].get<unsigned>();
   if (f.status < 100 || f.status > 599) return bad("status must be 100..599");
-  // Like fakes.py fail(): count defaults to 1, null means forever.
+  // count defaults to 1, null means forever.
   if (!spec.contains("count")) {
     f.remaining = 1;
   } else if (spec["count"].is_number_integer()) {
@@ -129,7 +129,7 @@ api_result recorder::add_fault(const json& spec) {
   } else if (!spec["count"].is_null()) {
     return bad("count must be an integer or null");
   }
-  // Like fakes.py: 429 and 503 carry Retry-After: 1 unless told otherwise; null/false = none.
+  // 429 and 503 carry Retry-After: 1 unless told otherwise; null/false = none.
   if (!spec.contains("retry_after")) {
     if (f.status == 429 || f.status == 503) f.retry_after = 1;
   } else if (spec["retry_after"].is_number_integer()) {

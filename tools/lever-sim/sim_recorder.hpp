@@ -1,6 +1,6 @@
-// What both sims share with the Python fakes (conformance/fakes.py FakeServer): a log of
-// every API call, injected faults ("answer the next N matching calls with 503") and
-// injected latency, plus the /_sim/ routes that drive them. Thread-safe.
+// What both sims share: a log of every API call, injected faults ("answer the next N
+// matching calls with 503") and injected latency, plus the /_sim/ routes that drive them.
+// Thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
-// Lever's rate limit (lever-api.md §2): a token bucket per API key, `burst` tokens,
-// refilled at `rate` per second; a call needs one token. Not thread-safe.
+// Lever's rate limit (per API key, 10 requests/s steady with bursts to 20, then 429): a
+// token bucket per API key, `burst` tokens, refilled at `rate` per second; a call needs one
+// token. Not thread-safe.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// Delivers Lever webhooks (lever-api.md §6): the signed envelope, User-Agent
+// Delivers Lever webhooks as Lever does: the signed envelope, User-Agent
 // Lever-Webhooks, and up to 5 retries 0.5 s, 1 s, 2 s, 4 s, 8 s apart on a non-2xx answer
 // or a transport error. Sending never blocks the caller: transfers run on the
 // http_client's thread and retries wait on the scheduler.
@@ -61,7 +61,8 @@ class webhook_sender {
   void set_drop(std::optional<drop_rule> rule);
   std::optional<drop_rule> drop() const;
 
-  /// The envelope of lever-api.md §6.1 with a fresh 48-hex-char token.
+  /// Lever's envelope {triggeredAt, event, token, signature, data}: a fresh 48-hex-char
+  /// token, signed as HMAC-SHA256 of token + triggeredAt.
   static nlohmann::json envelope(const std::string& event, const nlohmann::json& data,
                                  const std::string& signature_token, int64_t triggered_at);
 

@@ -1,5 +1,6 @@
-// Sends platform events to vouchd (CONTRACT.md §6 inbound): POST <vouchd>/platform/v1/events,
-// one event per request, signed the Standard Webhooks way with webhook-id = the event id.
+// Sends platform events to vouchd (docs/reference.md#platform-events):
+// POST <vouchd>/platform/v1/events, one event per request, signed the Standard Webhooks way
+// with webhook-id = the event id.
 // One attempt, no retries: the caller (a test or the demo) sees vouchd's own answer.
 #pragma once
 

@@ -1,6 +1,6 @@
-// platform-sim: a reference-check platform simulator (CONTRACT.md §6) for tests and the
-// demo. Prints "platform-sim listening on http://HOST:PORT" once ready; runs until
-// SIGINT/SIGTERM.
+// platform-sim: a reference-check platform simulator (the other side of
+// docs/reference.md#calls-to-the-platform and #platform-events) for tests and the demo.
+// Prints "platform-sim listening on http://HOST:PORT" once ready; runs until SIGINT/SIGTERM.
 #include <chrono>
 #include <cstdio>
 #include <iostream>

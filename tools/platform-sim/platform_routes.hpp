@@ -1,4 +1,4 @@
-// The platform's API as vouchd calls it (CONTRACT.md §6 outbound, fakes.py FakePlatform):
+// The platform's API as vouchd calls it (docs/reference.md#calls-to-the-platform):
 // reference requests (idempotent by Idempotency-Key), remind, expire, hiring status.
 // Signature checks, faults and locking happen in platform_sim.
 #pragma once

@@ -80,7 +80,7 @@ void server::impl::schedule_auto_complete(const std::string& request_id) {
   });
 }
 
-// Same order as FakePlatform: record, signature (401), then a fault or the route, with
+// Every call goes through, in order: record, signature (401), then a fault or the route, with
 // injected latency before (or after) the work.
 void server::impl::serve_api(net::http_request&& req, net::responder respond) {
   auto call = std::make_shared<platform_call>();

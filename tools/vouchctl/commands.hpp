@@ -1,5 +1,5 @@
-// The vouchctl commands (CONTRACT §10). Each returns its exit code or throws ctl::failure;
-// main.cpp (the only CLI11 user) parses the arguments and calls them.
+// The vouchctl commands (docs/reference.md#vouchctl). Each returns its exit code or throws
+// ctl::failure; main.cpp (the only CLI11 user) parses the arguments and calls them.
 #pragma once
 
 #include <string>

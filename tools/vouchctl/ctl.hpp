@@ -1,5 +1,5 @@
 // vouchctl's shared pieces: global options, the ways a command can fail (each with its
-// exit code, CONTRACT §10) and the admin API client.
+// exit code, docs/reference.md#vouchctl) and the admin API client.
 #pragma once
 
 #include <stdexcept>

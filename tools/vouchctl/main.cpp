@@ -1,5 +1,6 @@
-// vouchctl: the admin console CLI of vouchd (CONTRACT §10). This file holds the whole CLI11
-// setup (CLI11 is heavy to compile); the commands are in commands.cpp and watch.cpp.
+// vouchctl: the admin console CLI of vouchd (docs/reference.md#vouchctl). This file holds
+// the whole CLI11 setup (CLI11 is heavy to compile); the commands are in commands.cpp and
+// watch.cpp.
 //
 // Exit codes: 0 success, 1 an error answer from the daemon, 2 a usage error, 3 the daemon
 // cannot be reached.
