@@ -20,6 +20,13 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+// Days in `month` (1-12) of the proleptic Gregorian `year`.
+unsigned days_in_month(int64_t year, unsigned month) {
+  static constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  return month == 2 && leap ? 29 : days[month - 1];
+}
+
 // "Sun, 06 Nov 1994 08:49:37 GMT" -> Unix ms. The weekday is checked only for
 // its form, not its consistency with the date, as most parsers do.
 std::optional<int64_t> parse_imf_fixdate(std::string_view s) {
@@ -42,9 +49,11 @@ std::optional<int64_t> parse_imf_fixdate(std::string_view s) {
       !parse_decimal(s.substr(23, 2), ss)) {
     return std::nullopt;
   }
-  // 60 allows a leap second.
-  if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
   const auto month = static_cast<unsigned>(month_it - std::begin(months) + 1);
+  // A day the month does not have ("30 Feb") is not a date, not the 1st of the next month.
+  // 60 allows a leap second.
+  if (day < 1 || day > days_in_month(year, month) || hh > 23 || mm > 59 || ss > 60)
+    return std::nullopt;
   const int64_t d = days_from_civil(year, month, static_cast<unsigned>(day));
   return ((d * 24 + hh) * 60 + mm) * 60000 + ss * 1000;
 }

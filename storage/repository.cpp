@@ -58,7 +58,8 @@ std::string outbox_key(uint64_t id) {
 }
 
 std::optional<stored_timer> parse_timer_key(std::string_view key) {
-  if (key.size() < 8 + 4) return std::nullopt;
+  // due, then org NUL opp NUL kind: the shortest key timer_key writes has empty parts.
+  if (key.size() < 8 + 3) return std::nullopt;
   stored_timer t;
   t.timer.due = static_cast<int64_t>(from_be64(key));
   auto rest = key.substr(8);

@@ -189,4 +189,23 @@ BOOST_AUTO_TEST_CASE(parse_retry_after_rejects_other_forms) {
   }
 }
 
+// Found by tests/fuzz/retry_after.cpp: "30 Feb" was read as 1 March.
+BOOST_AUTO_TEST_CASE(parse_retry_after_rejects_a_day_the_month_does_not_have) {
+  for (const char* bad : {"Thu, 30 Feb 2024 12:00:00 GMT", "Sun, 29 Feb 2023 12:00:00 GMT",
+                          "Mon, 29 Feb 2100 12:00:00 GMT", "Thu, 31 Apr 2025 12:00:00 GMT",
+                          "Mon, 31 Nov 2025 12:00:00 GMT"}) {
+    BOOST_TEST_INFO("input: \"" << bad << "\"");
+    BOOST_TEST(!parse_retry_after(bad, 0).has_value());
+  }
+  // The last day of each month, leap days of leap years (2000 is one) included, still read.
+  for (const char* good : {"Thu, 29 Feb 2024 12:00:00 GMT", "Tue, 29 Feb 2000 12:00:00 GMT",
+                           "Wed, 30 Apr 2025 12:00:00 GMT", "Sun, 30 Nov 2025 12:00:00 GMT",
+                           "Wed, 31 Dec 2025 23:59:60 GMT"}) {
+    BOOST_TEST_INFO("input: \"" << good << "\"");
+    BOOST_TEST(parse_retry_after(good, 0).has_value());
+  }
+  // 29 Feb 2024 12:00 GMT = 1709208000 s since the epoch.
+  BOOST_TEST(parse_retry_after("Thu, 29 Feb 2024 12:00:00 GMT", 0)->count() == 1709208000000);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -638,6 +638,26 @@ BOOST_AUTO_TEST_CASE(parse_timer_key_refuses_malformed_keys) {
   BOOST_TEST(!parse_timer_key(be64(1000) + "acme-opp-1-kind").has_value());
 }
 
+// Found by tests/fuzz/storage_keys.cpp: the shortest key timer_key writes (empty org and
+// opp) was refused by parse_timer_key, so list_timers would have dropped that timer.
+BOOST_AUTO_TEST_CASE(every_timer_key_written_parses_back_even_with_empty_parts) {
+  for (const auto& [org, opp] : std::vector<std::pair<std::string, std::string>>{
+           {"", ""}, {"", "o"}, {"a", ""}, {"a", "o"}}) {
+    BOOST_TEST_CONTEXT("org \"" << org << "\", opp \"" << opp << "\"") {
+      const auto k = timer_key(-5, org, opp, timer_kind::followup);
+      BOOST_REQUIRE(!k.empty());
+      auto t = parse_timer_key(k);
+      BOOST_REQUIRE(t.has_value());
+      BOOST_TEST(t->org == org);
+      BOOST_TEST(t->opp == opp);
+      BOOST_TEST(t->timer.due == -5);
+      BOOST_TEST(to_string(t->timer.kind) == "followup");
+    }
+  }
+  // One byte shorter is no key at all.
+  BOOST_TEST(!parse_timer_key(be64(1000) + std::string(2, '\0')).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(history_comes_back_in_seq_order_for_one_candidate_only) {
   db_fixture f;
   std::vector<uint64_t> seqs;
