@@ -88,6 +88,8 @@ class builder {
     ++r.generation;
     r.request_id.clear();
     r.report_url.clear();
+    r.held_report_request.clear();
+    r.held_report_url.clear();
     r.template_id.clear();
     r.dead_commands.clear();
     clear_all_timers();
@@ -167,6 +169,19 @@ void on_hired_webhook(builder& b, const events::hired_webhook& ev) {
 
 void on_report_completed(builder& b, const events::report_completed& ev) {
   auto& r = b.rec();
+  // The platform can finish a request before its creation is recorded here: vouchd died
+  // after the platform answered create_request and before that answer was committed, and
+  // the retried command (same idempotency key) has not landed yet. The report is held, not
+  // dropped, and applied when the request id it names is recorded (found by tools/chaos).
+  const bool creating = b.state() == st::requesting ||
+                        (b.state() == st::needs_attention && r.resume_state == st::requesting);
+  if (creating && r.request_id.empty()) {
+    r.held_report_request = ev.request_id;
+    r.held_report_url = ev.report_url;
+    b.note("report " + ev.request_id +
+           " arrived before its request was recorded; held until it is");
+    return;
+  }
   bool live = b.state() == st::awaiting_references ||
               (b.state() == st::needs_attention && r.resume_state == st::awaiting_references);
   if (!live) {
@@ -286,6 +301,19 @@ void on_command_done(builder& b, const events::command_done& ev) {
       b.go(st::awaiting_references, "request " + r.request_id + " created on the platform");
       // Hired in Lever before the request existed: the platform learns it now.
       if (r.hired && r.hired_source == "lever_webhook") b.tell_platform(true, "lever_webhook");
+      if (!r.held_report_request.empty()) {
+        const bool ours = r.held_report_request == r.request_id;
+        const std::string url = r.held_report_url;
+        r.held_report_request.clear();
+        r.held_report_url.clear();
+        if (ours) {
+          r.report_url = url;
+          b.go(st::report_ready, "report " + url + " (held until its request was recorded)");
+          b.cmd(command_kind::lever_note);
+          return;
+        }
+        b.note("the held report was for another request; dropped");
+      }
       b.set_timer(timer_kind::reminder, b.ctx().reminder_after_ms);
       b.set_timer(timer_kind::expiry, b.ctx().expiry_after_ms);
       return;

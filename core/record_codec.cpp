@@ -10,6 +10,7 @@ namespace {
 constexpr uint8_t candidate_v1 = 1;
 constexpr uint8_t candidate_v2 = 2;  // + hired_source after hired_at
 constexpr uint8_t candidate_v3 = 3;  // + last_stage after last_stage_at
+constexpr uint8_t candidate_v4 = 4;  // + held_report_request, held_report_url at the end
 constexpr uint8_t history_v1 = 1;
 constexpr uint8_t command_v1 = 1;
 constexpr uint8_t command_v2 = 2;  // + failing_since at the end
@@ -113,7 +114,8 @@ bool candidate_fields(IO& io, C& c, uint8_t version) {
                  [](auto& in, auto& t) {
                    return in.enum8(t.kind, timer_kind::followup) && in.i64(t.due);
                  }) &&
-         io.list(c.dead_commands, [](auto& in, auto& id) { return in.u64(id); });
+         io.list(c.dead_commands, [](auto& in, auto& id) { return in.u64(id); }) &&
+         (version < candidate_v4 || (io.str(c.held_report_request) && io.str(c.held_report_url)));
 }
 
 template <class IO, class H>
@@ -204,10 +206,10 @@ result<Rec> decode_with(std::string_view bytes, uint8_t oldest, uint8_t newest, 
 }  // namespace
 
 std::string encode(const candidate_record& c) {
-  return encode_with(c, candidate_v3, VOUCH_FIELDS(candidate_fields));
+  return encode_with(c, candidate_v4, VOUCH_FIELDS(candidate_fields));
 }
 result<candidate_record> decode_candidate(std::string_view bytes) {
-  return decode_with<candidate_record>(bytes, candidate_v1, candidate_v3,
+  return decode_with<candidate_record>(bytes, candidate_v1, candidate_v4,
                                        VOUCH_FIELDS(candidate_fields));
 }
 

@@ -123,6 +123,9 @@ struct candidate_record {
   cand_state resume_state = cand_state::idle;  ///< where a retried dead letter returns to
   std::vector<timer_entry> timers;             ///< pending timers
   std::vector<uint64_t> dead_commands;         ///< dead-lettered outbox ids of this candidate
+  /// A report.completed that came while its request was being created (schema v4):
+  /// applied when create_request records that request id.
+  std::string held_report_request, held_report_url;
 };
 
 // -- orgs and templates ---------------------------------------------------------------

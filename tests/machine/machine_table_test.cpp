@@ -543,8 +543,8 @@ BOOST_AUTO_TEST_CASE(the_request_flow_runs_from_resolve_to_a_live_request) {
       row("report.completed for an idle candidate is ignored", in(st::idle), report("req-9"))
           .ignores()
           .check(same_record_but_history()),
-      row("report.completed while requesting is ignored", in(st::requesting), report("req-9"))
-          .ignores(),
+      // While requesting, a report is held, not ignored: see
+      // a_report_that_comes_while_its_request_is_being_created_is_held_not_lost.
       row("lever.note done adds the links", in(st::report_ready).req("req-9"), done(ck::lever_note))
           .commands({ck::lever_add_links}),
       row("lever.add_links done waits for the hire decision", in(st::report_ready).req("req-9"),
@@ -994,6 +994,55 @@ BOOST_AUTO_TEST_CASE(a_confidential_resolve_is_retried_by_the_operator_and_the_f
 
 // -- catch-up: a change found in Lever's list instead of by its webhook ----------------------
 // (docs/reference.md#missed-webhook-catch-up)
+
+BOOST_AUTO_TEST_CASE(a_report_that_comes_while_its_request_is_being_created_is_held_not_lost) {
+  auto held = [](std::string rid) {
+    return [rid](const candidate_record&, const transition& t) {
+      BOOST_TEST(t.next.held_report_request == rid);
+      BOOST_TEST(!t.ignored);
+    };
+  };
+  auto holding = [](st s) {
+    auto b = in(s);
+    b.c.held_report_request = "req-9";
+    b.c.held_report_url = "https://platform.example/reports/req-9";
+    return b;
+  };
+  check_rows({
+      row("requesting: the report is held", in(st::requesting), report("req-9"))
+          .check(held("req-9")),
+      row("needs_attention while creating: held too",
+          in(st::needs_attention).resume(st::requesting), report("req-9"))
+          .check(held("req-9")),
+      row("created with the held report's id: straight to report_ready", holding(st::requesting),
+          created("req-9"))
+          .to(st::report_ready)
+          .commands({ck::lever_note})
+          .history(2)
+          .check([](const candidate_record&, const transition& t) {
+            BOOST_TEST(t.next.report_url == "https://platform.example/reports/req-9");
+            BOOST_TEST(t.next.held_report_request.empty());
+            BOOST_TEST(t.next.timers.empty());
+          }),
+      row("created with another id: the held report is dropped, the request waits",
+          holding(st::requesting), created("req-10"))
+          .to(st::awaiting_references)
+          .sets({tk::reminder, tk::expiry})
+          .history(2)
+          .check([](const candidate_record&, const transition& t) {
+            BOOST_TEST(t.next.held_report_request.empty());
+            BOOST_TEST(t.next.report_url.empty());
+          }),
+      row("a fresh request forgets a held report", holding(st::needs_attention), admin_resend())
+          .to(st::resolving)
+          .commands({ck::lever_resolve})
+          .check([](const candidate_record&, const transition& t) {
+            BOOST_TEST(t.next.held_report_request.empty());
+          }),
+      row("resolving: a report for no request is still ignored", in(st::resolving), report("req-9"))
+          .ignores(),
+  });
+}
 
 extra_check history_names(std::string event) {
   return [event](const candidate_record&, const transition& t) {
