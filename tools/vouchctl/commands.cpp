@@ -642,7 +642,8 @@ int orgs_health(const global_options& g, const std::string& org) {
                           1000;
     if (age_s >= 86400) return "no webhook for " + std::to_string(age_s / 86400) + " days";
     if (age_s >= 3600) return "no webhook for " + std::to_string(age_s / 3600) + " hours";
-    return "the last webhook came " + std::to_string(age_s / 60) + " minutes ago";
+    if (age_s >= 120) return "the last webhook came " + std::to_string(age_s / 60) + " minutes ago";
+    return "the last webhook came " + std::to_string(age_s) + " s ago";
   };
   std::string verdict = "healthy";
   if (!h.value("connected", false))
