@@ -260,40 +260,35 @@ int main(int argc, char** argv) {
     host.shutdown();
     stopped = true;
   });
+  // Waits for the stopper for `grace`; if it is still not done, logs `line` and exits.
+  // CAF 0.17 can hang in ~actor_system tearing down detached actors (actor-framework
+  // issue #1196). Once the store actor is gone every commit is made, so an exit then is as
+  // safe as the kill -9 the store is built for.
+  auto exit_unless_stopped = [&](std::chrono::milliseconds grace, auto&& line) {
+    const auto until = std::chrono::steady_clock::now() + grace;
+    while (!stopped && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (stopped) return;
+    line();
+    spdlog::default_logger()->flush();
+    std::_Exit(0);
+  };
   while (!stopped && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (host.actors_down() && !stopped) {
-      // Every actor that writes has ended. CAF 0.17 can hang in ~actor_system after that
-      // (actor-framework issue #1196): give it a moment, then exit without it.
-      const auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-      while (!stopped && std::chrono::steady_clock::now() < grace)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      if (!stopped) {
+    // Every actor that writes has ended: give CAF's teardown a moment, then go without it.
+    if (host.actors_down())
+      exit_unless_stopped(std::chrono::milliseconds(500), [&] {
         pub.stop_accepting();
         adm.stop_accepting();
         spdlog::info("msg=stopped detail={:?}",
                      "actors ended; CAF thread teardown skipped (actor-framework#1196)");
-        spdlog::default_logger()->flush();
-        std::_Exit(0);
-      }
-    }
+      });
   }
   if (!stopped) {
     spdlog::warn("msg=drain_deadline drain_s={} detail={:?}", cfg.server.drain_s,
                  "calls still out are abandoned; their commands stay in the outbox");
     http.shutdown();
-    // CAF 0.17 may not finish tearing down detached actors (actor-framework issue #1196:
-    // ~actor_system waiting for a private thread that is gone). Every
-    // commit has been made by now (the store actor is gone), so the drain ends here at the
-    // latest: an exit now is as safe as the kill -9 the store is built for.
-    const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-    while (!stopped && std::chrono::steady_clock::now() < grace)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (!stopped) {
-      spdlog::warn("msg=stopped forced=true");
-      spdlog::default_logger()->flush();
-      std::_Exit(0);
-    }
+    exit_unless_stopped(std::chrono::seconds(1), [] { spdlog::warn("msg=stopped forced=true"); });
   }
   stopper.join();
   pub.stop();

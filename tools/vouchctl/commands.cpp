@@ -635,11 +635,7 @@ int orgs_health(const global_options& g, const std::string& org) {
       (!last_hook.is_number() || found_at.get<int64_t>() > last_hook.get<int64_t>());
   auto since_last_hook = [&]() -> std::string {
     if (!last_hook.is_number()) return "no webhook since vouchd started";
-    const int64_t age_s = (std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count() -
-                           last_hook.get<int64_t>()) /
-                          1000;
+    const int64_t age_s = (now_ms() - last_hook.get<int64_t>()) / 1000;
     if (age_s >= 86400) return "no webhook for " + std::to_string(age_s / 86400) + " days";
     if (age_s >= 3600) return "no webhook for " + std::to_string(age_s / 3600) + " hours";
     if (age_s >= 120) return "the last webhook came " + std::to_string(age_s / 60) + " minutes ago";

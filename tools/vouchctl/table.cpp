@@ -39,6 +39,11 @@ void table::print(std::ostream& out, std::size_t indent, bool with_header) const
   for (const auto& r : rows_) line(r);
 }
 
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 std::string iso_time(int64_t ms) {
   if (ms == 0) return "-";
   std::time_t secs = static_cast<std::time_t>(ms / 1000);

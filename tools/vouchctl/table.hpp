@@ -31,6 +31,8 @@ std::size_t text_width(const std::string& s);
 /// ms since the Unix epoch as "2025-11-24T16:00:00Z" (".123" added when ms are not zero);
 /// "-" for 0.
 std::string iso_time(int64_t ms);
+/// The wall clock in ms since the epoch (the unit of every time the daemon answers).
+int64_t now_ms();
 /// A JSON time field (integer ms, or null): iso_time, or "-".
 std::string time_of(const nlohmann::json& v);
 /// A JSON value as a cell: strings as is, null and "" as "-", booleans as yes/no, arrays joined

@@ -29,11 +29,6 @@ int64_t num(const json& j, const char* key) {
   return it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
 }
 
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // -- export ------------------------------------------------------------------------------
 
 /// One progress line. The ETA is the daemon's eta_s when it gives one, else estimated from
