@@ -511,11 +511,11 @@ bool read_file(const std::string& path, std::string& out, std::string& err) {
   return true;
 }
 
-void load_file(const std::string& path, config& cfg, std::vector<std::string>& errors) {
+void load_file(const std::string& path, config& cfg, std::vector<core::error_info>& errors) {
   std::string content;
   std::string err;
   if (!read_file(path, content, err)) {
-    errors.push_back(path + ": cannot read the config file: " + err);
+    errors.push_back({core::errc::io, path + ": cannot read the config file: " + err});
     return;
   }
   toml::table root;
@@ -523,8 +523,9 @@ void load_file(const std::string& path, config& cfg, std::vector<std::string>& e
     root = toml::parse(std::string_view{content}, std::string_view{path});
   } catch (const toml::parse_error& e) {
     const auto& pos = e.source().begin;
-    errors.push_back(path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
-                     ": " + std::string(e.description()));
+    errors.push_back({core::errc::invalid, path + ":" + std::to_string(pos.line) + ":" +
+                                               std::to_string(pos.column) + ": " +
+                                               std::string(e.description())});
     return;
   }
   // toml::table iterates in key order; report problems in file order instead,
@@ -566,7 +567,7 @@ void load_file(const std::string& path, config& cfg, std::vector<std::string>& e
   }
   std::stable_sort(found.begin(), found.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [line, message] : found) errors.push_back(std::move(message));
+  for (auto& [line, message] : found) errors.push_back({core::errc::invalid, std::move(message)});
 }
 
 }  // namespace
@@ -582,18 +583,20 @@ load_result load_config(
       const auto value = getenv(name);
       if (!value) continue;
       if (!f.bind.set(out.cfg, *value)) {
-        out.errors.push_back(name + " ([" + f.section + "] " + f.key + "): expected " + f.expect +
-                             ", got " + seen_text(f, *value));
+        out.errors.push_back({core::errc::invalid, name + " ([" + f.section + "] " + f.key +
+                                                       "): expected " + f.expect + ", got " +
+                                                       seen_text(f, *value)});
       }
     }
   }
   // Keys that are valid alone but not together.
   auto order = [&](const char* section, const retry_config& r) {
     if (r.retry_base > r.retry_max)
-      out.errors.push_back((path ? *path + ": " : std::string()) + "[" + section +
-                           "] retry_base: " + core::format_duration(r.retry_base) +
-                           " is longer than retry_max " + core::format_duration(r.retry_max) +
-                           "; expected retry_base <= retry_max");
+      out.errors.push_back({core::errc::invalid,
+                            (path ? *path + ": " : std::string()) + "[" + section +
+                                "] retry_base: " + core::format_duration(r.retry_base) +
+                                " is longer than retry_max " + core::format_duration(r.retry_max) +
+                                "; expected retry_base <= retry_max"});
   };
   order("lever", out.cfg.lever.retry);
   order("platform", out.cfg.platform.retry);

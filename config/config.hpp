@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "core/status.hpp"
+
 namespace vouch::config {
 
 struct server_config {
@@ -104,10 +106,12 @@ struct config {
   actors_config actors;
 };
 
-/// `cfg` is usable only when `errors` is empty.
+/// `cfg` is usable only when `errors` is empty. Every problem is reported, not just the
+/// first, each naming its file, section and key (or environment variable): errc::invalid
+/// for a value or a file that does not parse, errc::io for a file that cannot be read.
 struct load_result {
   config cfg;
-  std::vector<std::string> errors;
+  std::vector<core::error_info> errors;
 };
 
 /// Reads `path` (no path: all defaults) and then applies VOUCH_<SECTION>_<KEY>

@@ -15,9 +15,7 @@ void admin_api::handle(net::http_request&& req, net::responder respond) {
   answer a{std::move(respond), &impl_->ctx.stats, "unknown", {}};
   try {
     impl_->handle(std::move(req), a);
-  } catch (const bad_field& e) {
-    a.error(400, "bad_request", e.message);
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // a library's throw (nlohmann::json, std::bad_alloc)
     a.error(500, "internal", e.what());
   }
 }
@@ -158,7 +156,8 @@ void admin_api::impl::route(call& c, answer& a) {
       return;
     }
     if (n >= 4 && is(2, "candidates"))
-      if (const char* why = core::external_id_problem(s[3])) bad("opportunity id", why);
+      if (const char* why = core::external_id_problem(s[3]))
+        return a.invalid(bad("opportunity id", why));
     if (n == 4 && is(2, "candidates")) {
       a.route = "candidate";
       if (method_is(c, {"GET"}, a)) get_candidate(org, s[3], a);
@@ -167,14 +166,14 @@ void admin_api::impl::route(call& c, answer& a) {
     if (n == 5 && is(2, "candidates") && (is(4, "resend") || is(4, "retry"))) {
       a.route = "candidate_" + s[4];
       if (!method_is(c, {"POST"}, a)) return;
-      parse_empty_body(c.body);
+      if (auto st = parse_empty_body(c.body); !st.ok()) return a.invalid(st.error());
       candidate_action(org, s[3], s[4] == "resend", a);
       return;
     }
     if (n == 3 && is(2, "reconcile")) {
       a.route = "org_reconcile";
       if (method_is(c, {"POST"}, a)) {
-        parse_empty_body(c.body);
+        if (auto st = parse_empty_body(c.body); !st.ok()) return a.invalid(st.error());
         reconcile_now(org, a);
       }
       return;
@@ -188,7 +187,7 @@ void admin_api::impl::route(call& c, answer& a) {
       a.route = "exports";
       if (!method_is(c, {"GET", "POST"}, a)) return;
       if (c.method == "GET") return list_exports(org, c, a);
-      parse_empty_body(c.body);
+      if (auto st = parse_empty_body(c.body); !st.ok()) return a.invalid(st.error());
       return start_export(org, a);
     }
   }
@@ -238,8 +237,6 @@ void admin_api::impl::exclusive(std::function<void(slot_ptr)> job, answer a) {
     auto slot = std::make_shared<write_slot>([self] { self->release_write(); });
     try {
       job(slot);
-    } catch (const bad_field& e) {
-      a.error(400, "bad_request", e.message);
     } catch (const std::exception& e) {
       a.error(500, "internal", e.what());
     }

@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   if (!config_path.empty()) path = config_path;
   auto loaded = config::load_config(path, env);
   if (!loaded.errors.empty()) {
-    for (const auto& e : loaded.errors) std::cerr << "config error: " << e << "\n";
+    for (const auto& e : loaded.errors) std::cerr << "config error: " << e.message << "\n";
     return 1;
   }
   const auto& cfg = loaded.cfg;

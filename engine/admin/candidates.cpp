@@ -8,18 +8,21 @@ using namespace admin;
 // -- candidates --------------------------------------------------------------------------------
 
 void admin_api::impl::list_candidates(const std::string& org, const call& c, const answer& a) {
-  const auto page = parse_paging(c.query);
+  const auto paging = parse_paging(c.query);
+  if (!paging) return a.invalid(paging.error());
+  const page_request& page = *paging;
   std::optional<core::cand_state> want;
   if (auto it = c.query.find("state"); it != c.query.end() && !it->second.empty()) {
     core::cand_state s;
-    if (!core::parse_state(it->second, s)) bad("state", "unknown state \"" + it->second + "\"");
+    if (!core::parse_state(it->second, s))
+      return a.invalid(bad("state", "unknown state \"" + it->second + "\""));
     want = s;
   }
   // One page from the by_change index (newest change first), reading only the records
   // shown: a page costs the same at 100 candidates as at 10 million.
   const std::string prefix = org + std::string(1, '\0');
   if (page.after && page.after->compare(0, prefix.size(), prefix) != 0)
-    bad("cursor", "not a cursor from this list");
+    return a.invalid(bad("cursor", "not a cursor from this list"));
   std::vector<std::string> keys;
   bool more = false;
   ctx.db->scan(

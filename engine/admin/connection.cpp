@@ -17,11 +17,12 @@ struct lever_put {
   bool export_existing = false, auto_export = false;
 };
 
-lever_put parse_lever_put(const json& body) {
+core::result<lever_put> parse_lever_put(const json& body) {
   object_reader r(body, "",
                   {"api_key", "stage_change_signature_token", "hired_signature_token",
                    "trigger_stage_ids", "perform_as", "hired_archive_reason_id",
                    "export_existing_prospects", "auto_export_new_prospects", "base_url"});
+  if (auto st = r.status(); !st.ok()) return st.error();
   lever_put p;
   auto secret = [&](const char* key) -> std::optional<std::string> {
     if (!r.find(key)) return std::nullopt;
@@ -32,11 +33,11 @@ lever_put parse_lever_put(const json& body) {
   p.hired_token = secret("hired_signature_token");
   if (body.contains("trigger_stage_ids")) {
     const json& ids = body["trigger_stage_ids"];
-    if (!ids.is_array()) bad("trigger_stage_ids", "expected an array of stage id strings");
+    if (!ids.is_array()) return bad("trigger_stage_ids", "expected an array of stage id strings");
     std::vector<std::string> out;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (!ids[i].is_string() || ids[i].get_ref<const std::string&>().empty())
-        bad("trigger_stage_ids[" + std::to_string(i) + "]", "expected a non-empty string");
+        return bad("trigger_stage_ids[" + std::to_string(i) + "]", "expected a non-empty string");
       out.push_back(ids[i].get<std::string>());
     }
     p.trigger_stage_ids = std::move(out);
@@ -48,7 +49,8 @@ lever_put parse_lever_put(const json& body) {
   p.base_url = strip_trailing_slashes(r.str("base_url"));
   if (!p.base_url.empty() && p.base_url.rfind("http://", 0) != 0 &&
       p.base_url.rfind("https://", 0) != 0)
-    bad("base_url", "expected an http:// or https:// URL or null");
+    r.fail("base_url", "expected an http:// or https:// URL or null");
+  if (auto st = r.status(); !st.ok()) return st.error();
   return p;
 }
 
@@ -63,14 +65,18 @@ void admin_api::impl::get_lever(const std::string& org, const answer& a) {
 }
 
 void admin_api::impl::put_lever(const std::string& org, const call& c, const answer& a) {
-  const lever_put p = parse_lever_put(parse_body_object(c.body));
+  const auto body = parse_body_object(c.body);
+  if (!body) return a.invalid(body.error());
+  auto parsed = parse_lever_put(*body);
+  if (!parsed) return a.invalid(parsed.error());
+  const lever_put p = std::move(*parsed);
   exclusive(
       [this, org, p, a](slot_ptr slot) {
         auto cur = storage::load_org(*ctx.db, org);
         if (!cur) return a.not_found("no org " + org);
         core::org_record rec = *cur;
         if (!rec.connected && !p.trigger_stage_ids)
-          bad("trigger_stage_ids", "required when connecting an org to Lever");
+          return a.invalid(bad("trigger_stage_ids", "required when connecting an org to Lever"));
         auto& conn = rec.conn;
         const std::string& key = ctx.master_key;
         if (p.api_key) conn.api_key_sealed = actors::seal_secret(key, org, "api_key", *p.api_key);

@@ -40,7 +40,9 @@ void admin_api::impl::cancel_export(const std::string& id, const answer& a) {
 }
 
 void admin_api::impl::list_exports(const std::string& org, const call& c, const answer& a) {
-  const auto page = parse_paging(c.query);
+  const auto paging = parse_paging(c.query);
+  if (!paging) return a.invalid(paging.error());
+  const page_request& page = *paging;
   auto all = storage::list_exports(*ctx.db);
   all.erase(std::remove_if(all.begin(), all.end(),
                            [&](const core::export_record& e) { return e.org != org; }),

@@ -35,6 +35,7 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/ids.hpp"
+#include "core/status.hpp"
 #include "core/template_match.hpp"
 #include "engine/admin_console.hpp"
 #include "engine/json_render.hpp"
@@ -81,14 +82,11 @@ inline std::string dump(const json& j) {
 
 // -- bad requests ---------------------------------------------------------------------------
 
-/// A body or query that does not validate. Thrown by the validators below and caught in
-/// the same handler: it never leaves this file or crosses a thread.
-struct bad_field {
-  std::string message;  ///< "<field>: <what is wrong>"
-};
-
-[[noreturn]] inline void bad(const std::string& field, const std::string& what) {
-  throw bad_field{field + ": " + what};
+/// A body or query that does not validate: errc::invalid with "<field>: <what is wrong>".
+/// Validators return it as a value (core::status / core::result); handlers answer it with
+/// answer::invalid (400 bad_request).
+inline core::error_info bad(const std::string& field, const std::string& what) {
+  return {core::errc::invalid, field + ": " + what};
 }
 
 inline std::string join_path(const std::string& path, const std::string& key) {
@@ -96,20 +94,29 @@ inline std::string join_path(const std::string& path, const std::string& key) {
 }
 
 /// Reads one JSON object field by field, naming the dotted path of whatever is wrong.
-/// `null` counts as omitted: the default applies.
+/// `null` counts as omitted: the default applies. The first problem sticks (like an
+/// istream's failbit): later reads return their defaults, and the caller asks `status()`
+/// once after reading everything it needs.
 class object_reader {
  public:
   object_reader(const json& j, std::string path, std::initializer_list<const char*> known)
       : j_(j), path_(std::move(path)) {
-    if (!j_.is_object()) bad(path_.empty() ? "body" : path_, "expected a JSON object");
+    if (!j_.is_object()) {
+      fail(path_.empty() ? "body" : path_, "expected a JSON object");
+      return;
+    }
     for (const auto& item : j_.items()) {
       bool ok = false;
       for (const char* k : known) ok = ok || item.key() == k;
-      if (!ok) bad(join_path(path_, item.key()), "unknown field");
+      if (!ok) {
+        fail(join_path(path_, item.key()), "unknown field");
+        return;
+      }
     }
   }
 
   const json* find(const char* key) const {
+    if (!j_.is_object()) return nullptr;
     auto it = j_.find(key);
     return it == j_.end() || it->is_null() ? nullptr : &*it;
   }
@@ -118,53 +125,64 @@ class object_reader {
   std::string str(const char* key, std::string def = {}) const {
     const json* v = find(key);
     if (!v) return def;
-    if (!v->is_string()) bad(name(key), "expected a string");
+    if (!v->is_string()) return fail(name(key), "expected a string"), def;
     return v->get<std::string>();
   }
   std::string nonempty_str(const char* key) const {
     const json* v = find(key);
     if (!v || !v->is_string() || v->get_ref<const std::string&>().empty())
-      bad(name(key), "expected a non-empty string");
+      return fail(name(key), "expected a non-empty string"), std::string();
     return v->get<std::string>();
   }
   int64_t integer(const char* key, int64_t def,
                   int64_t min = std::numeric_limits<int64_t>::min()) const {
     const json* v = find(key);
     if (!v) return def;
-    if (!v->is_number_integer()) bad(name(key), "expected an integer");
+    if (!v->is_number_integer()) return fail(name(key), "expected an integer"), def;
     if (v->is_number_unsigned() &&
         v->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-      bad(name(key), "integer out of range");
+      return fail(name(key), "integer out of range"), def;
     const auto n = v->get<int64_t>();
-    if (n < min) bad(name(key), "expected an integer >= " + std::to_string(min));
+    if (n < min) return fail(name(key), "expected an integer >= " + std::to_string(min)), def;
     return n;
   }
   bool boolean(const char* key, bool def) const {
     const json* v = find(key);
     if (!v) return def;
-    if (!v->is_boolean()) bad(name(key), "expected true or false");
+    if (!v->is_boolean()) return fail(name(key), "expected true or false"), def;
     return v->get<bool>();
   }
+
+  /// Records a problem the caller found itself (a rule across fields), unless one is
+  /// already recorded.
+  void fail(const std::string& field, const std::string& what) const {
+    if (err_.code == core::errc::ok) err_ = bad(field, what);
+  }
+  /// The first problem met, or ok.
+  core::status status() const { return core::status(err_); }
 
  private:
   const json& j_;
   std::string path_;
+  mutable core::error_info err_;
 };
 
 /// Actions without parameters take no body or `{}`; anything else (`{`, `[[[`, fields) is a
 /// mistake the caller should hear about rather than have ignored.
-inline void parse_empty_body(const std::string& body) {
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return;
+inline core::status parse_empty_body(const std::string& body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return {};
   json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) bad("body", "not valid JSON");
-  if (!j.is_object()) bad("body", "expected {} or no body");
-  if (!j.empty()) bad(j.begin().key(), "unknown field; this action takes no parameters");
+  if (j.is_discarded()) return core::status(bad("body", "not valid JSON"));
+  if (!j.is_object()) return core::status(bad("body", "expected {} or no body"));
+  if (!j.empty())
+    return core::status(bad(j.begin().key(), "unknown field; this action takes no parameters"));
+  return {};
 }
 
-inline json parse_body_object(const std::string& body) {
+inline core::result<json> parse_body_object(const std::string& body) {
   json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) bad("body", "not valid JSON");
-  if (!j.is_object()) bad("body", "expected a JSON object");
+  if (j.is_discarded()) return bad("body", "not valid JSON");
+  if (!j.is_object()) return bad("body", "expected a JSON object");
   return j;
 }
 
@@ -177,17 +195,18 @@ struct page_request {
 
 using query_map = std::map<std::string, std::string>;
 
-inline page_request parse_paging(const query_map& q) {
+inline core::result<page_request> parse_paging(const query_map& q) {
   page_request p;
   if (auto it = q.find("limit"); it != q.end()) {
     uint64_t n = 0;
     if (!parse_u64(it->second, n) || n < 1 || n > 500)
-      bad("limit", "expected an integer from 1 to 500");
+      return bad("limit", "expected an integer from 1 to 500");
     p.limit = static_cast<std::size_t>(n);
   }
   if (auto it = q.find("cursor"); it != q.end() && !it->second.empty()) {
     std::string key;
-    if (!core::base64url_decode(it->second, key)) bad("cursor", "not a cursor from this list");
+    if (!core::base64url_decode(it->second, key))
+      return bad("cursor", "not a cursor from this list");
     p.after = std::move(key);
   }
   return p;
@@ -251,6 +270,8 @@ struct answer {
     send(std::move(res));
   }
   void not_found(const std::string& message) const { error(404, "not_found", message); }
+  /// A request that did not validate (errc::invalid): 400 bad_request naming the field.
+  void invalid(const core::error_info& e) const { error(400, "bad_request", e.message); }
 };
 
 /// The parsed parts of a request that the handlers use.

@@ -8,7 +8,9 @@ using namespace admin;
 // -- orgs --------------------------------------------------------------------------------------
 
 void admin_api::impl::list_orgs(const call& c, const answer& a) {
-  const auto page = parse_paging(c.query);
+  const auto paging = parse_paging(c.query);
+  if (!paging) return a.invalid(paging.error());
+  const page_request& page = *paging;
   auto orgs = storage::list_orgs(*ctx.db);  // key order: by id
   a.json_body(200, page_of(
                        orgs, page, [](const core::org_record& o) { return o.id; },
@@ -24,10 +26,12 @@ void admin_api::impl::get_org(const std::string& org, const answer& a) {
 }
 
 void admin_api::impl::put_org(const std::string& org, const call& c, const answer& a) {
-  if (!core::valid_org_id(org)) bad("org", org_id_rule);
-  const json body = parse_body_object(c.body);
-  object_reader r(body, "", {"name"});
+  if (!core::valid_org_id(org)) return a.invalid(bad("org", org_id_rule));
+  const auto body = parse_body_object(c.body);
+  if (!body) return a.invalid(body.error());
+  object_reader r(*body, "", {"name"});
   const std::string name = r.nonempty_str("name");
+  if (auto st = r.status(); !st.ok()) return a.invalid(st.error());
   exclusive(
       [this, org, name, a](slot_ptr slot) {
         auto cur = storage::load_org(*ctx.db, org);

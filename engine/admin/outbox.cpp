@@ -8,7 +8,9 @@ using namespace admin;
 // -- outbox --------------------------------------------------------------------------------------
 
 void admin_api::impl::list_outbox(const call& c, const answer& a) {
-  const auto page = parse_paging(c.query);
+  const auto paging = parse_paging(c.query);
+  if (!paging) return a.invalid(paging.error());
+  const page_request& page = *paging;
   std::optional<core::command_status> want;
   if (auto it = c.query.find("status"); it != c.query.end() && !it->second.empty()) {
     if (it->second == "pending")
@@ -16,7 +18,7 @@ void admin_api::impl::list_outbox(const call& c, const answer& a) {
     else if (it->second == "dead")
       want = core::command_status::dead;
     else
-      bad("status", "expected pending or dead");
+      return a.invalid(bad("status", "expected pending or dead"));
   }
   auto all = storage::list_commands(*ctx.db);  // id order
   if (want)
@@ -44,31 +46,34 @@ void admin_api::impl::retry_command(const std::string& id_text, const answer& a)
 }
 
 void admin_api::impl::retry_many(const call& c, const answer& a) {
-  const json body = parse_body_object(c.body);
-  const object_reader r(body, "", {"org", "kind", "ids"});
+  const auto body = parse_body_object(c.body);
+  if (!body) return a.invalid(body.error());
+  const object_reader r(*body, "", {"org", "kind", "ids"});
   std::optional<std::string> org;
   std::optional<core::command_kind> kind;
   std::optional<std::set<uint64_t>> ids;
   if (r.find("org")) {
     org = r.str("org");
-    if (!core::valid_org_id(*org)) bad("org", org_id_rule);
+    if (!core::valid_org_id(*org)) r.fail("org", org_id_rule);
   }
   if (r.find("kind")) {
     core::command_kind k{};
     if (!core::parse_command_kind(r.str("kind"), k))
-      bad("kind", "expected a command kind such as \"platform.create_request\"");
+      r.fail("kind", "expected a command kind such as \"platform.create_request\"");
     kind = k;
   }
   if (const json* v = r.find("ids")) {
-    if (!v->is_array()) bad("ids", "expected an array of command ids");
+    if (!v->is_array()) r.fail("ids", "expected an array of command ids");
     ids.emplace();
-    for (std::size_t i = 0; i < v->size(); ++i) {
+    for (std::size_t i = 0; v->is_array() && i < v->size(); ++i) {
       const json& id = (*v)[i];
       if (!id.is_number_unsigned() || id.get<uint64_t>() == 0)
-        bad("ids[" + std::to_string(i) + "]", "expected a positive integer");
-      ids->insert(id.get<uint64_t>());
+        r.fail("ids[" + std::to_string(i) + "]", "expected a positive integer");
+      else
+        ids->insert(id.get<uint64_t>());
     }
   }
+  if (auto st = r.status(); !st.ok()) return a.invalid(st.error());
   std::vector<uint64_t> picked;
   for (const auto& cmd : storage::list_commands(*ctx.db)) {
     if (cmd.status != core::command_status::dead) continue;

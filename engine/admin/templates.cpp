@@ -30,43 +30,48 @@ bool plausible_email(const std::string& e) {
 /// field present, defaults filled in, no unknown fields. "id" is left out; the caller adds
 /// the stored one. `id` in the body is accepted when it equals `expected_id` (a GET result
 /// sent back).
-json normalise_template(const json& body, const std::string& expected_id) {
+core::result<json> normalise_template(const json& body, const std::string& expected_id) {
   object_reader t(body, "",
                   {"id", "name", "ats_tag", "priority", "is_default", "description", "request",
                    "hiring_manager", "notifications"});
+  if (auto st = t.status(); !st.ok()) return st.error();
   if (const json* id = t.find("id")) {
     if (!id->is_string() || id->get<std::string>() != expected_id)
-      bad("id", expected_id.empty() ? "assigned by the server; leave it out"
-                                    : "does not match the template id in the path");
+      return bad("id", expected_id.empty() ? "assigned by the server; leave it out"
+                                           : "does not match the template id in the path");
   }
   json out = {{"name", t.nonempty_str("name")},
               {"ats_tag", t.str("ats_tag")},
               {"priority", t.integer("priority", 0)},
               {"is_default", t.boolean("is_default", false)},
               {"description", t.str("description")}};
+  if (auto st = t.status(); !st.ok()) return st.error();
 
   // The request is what the platform sends to referees: without it (or without anyone to
   // ask) a reference request cannot be made, so the template is refused here, not later.
   json request = {{"position", ""}, {"survey_id", ""}, {"references", json::array()}};
   const json* r = t.find("request");
-  if (!r) bad("request", "required: {\"position\", \"survey_id\", \"references\": [...]}");
+  if (!r) return bad("request", "required: {\"position\", \"survey_id\", \"references\": [...]}");
   object_reader rq(*r, "request", {"position", "survey_id", "references"});
+  if (auto st = rq.status(); !st.ok()) return st.error();
   request["position"] = rq.str("position");
   request["survey_id"] = rq.str("survey_id");
   const json* refs = rq.find("references");
   if (!refs || !refs->is_array() || refs->empty())
-    bad("request.references", "expected a non-empty array of {relationship, count, note}");
+    return bad("request.references", "expected a non-empty array of {relationship, count, note}");
   for (std::size_t i = 0; i < refs->size(); ++i) {
     const std::string where = "request.references[" + std::to_string(i) + "]";
     object_reader ref((*refs)[i], where, {"relationship", "count", "note"});
     const auto count = ref.integer("count", 1, 1);
     if (count > max_references_per_entry)
-      bad(where + ".count",
-          "expected an integer from 1 to " + std::to_string(max_references_per_entry));
+      ref.fail(where + ".count",
+               "expected an integer from 1 to " + std::to_string(max_references_per_entry));
     request["references"].push_back({{"relationship", ref.nonempty_str("relationship")},
                                      {"count", count},
                                      {"note", ref.str("note")}});
+    if (auto st = ref.status(); !st.ok()) return st.error();
   }
+  if (auto st = rq.status(); !st.ok()) return st.error();
   out["request"] = std::move(request);
 
   json manager = {{"name", ""}, {"email", ""}};
@@ -75,12 +80,13 @@ json normalise_template(const json& body, const std::string& expected_id) {
     const std::string email = hm.str("email");
     // It goes into mail headers: one line, one address.
     if (!email.empty() && !plausible_email(email))
-      bad("hiring_manager.email",
-          "expected one email address (name@domain), without spaces "
-          "or line breaks");
+      hm.fail("hiring_manager.email",
+              "expected one email address (name@domain), without spaces "
+              "or line breaks");
     if (hm.str("name").find_first_of("\r\n") != std::string::npos)
-      bad("hiring_manager.name", "expected one line");
+      hm.fail("hiring_manager.name", "expected one line");
     manager = {{"name", hm.str("name")}, {"email", email}};
+    if (auto st = hm.status(); !st.ok()) return st.error();
   }
   out["hiring_manager"] = std::move(manager);
 
@@ -90,8 +96,10 @@ json normalise_template(const json& body, const std::string& expected_id) {
     notes = {{"email_subject", nr.str("email_subject")},
              {"email_body", nr.str("email_body")},
              {"sms_text", nr.str("sms_text")}};
+    if (auto st = nr.status(); !st.ok()) return st.error();
   }
   out["notifications"] = std::move(notes);
+  if (auto st = t.status(); !st.ok()) return st.error();
   return out;
 }
 
@@ -126,7 +134,9 @@ json render_template(const core::template_record& t) {
 // -- templates ---------------------------------------------------------------------------------
 
 void admin_api::impl::list_templates(const std::string& org, const call& c, const answer& a) {
-  const auto page = parse_paging(c.query);
+  const auto paging = parse_paging(c.query);
+  if (!paging) return a.invalid(paging.error());
+  const page_request& page = *paging;
   auto list = storage::list_templates(*ctx.db, org);
   std::sort(list.begin(), list.end(),
             [](const auto& x, const auto& y) { return x.created_seq < y.created_seq; });
@@ -138,7 +148,11 @@ void admin_api::impl::list_templates(const std::string& org, const call& c, cons
 }
 
 void admin_api::impl::create_template(const std::string& org, const call& c, const answer& a) {
-  const json t = normalise_template(parse_body_object(c.body), {});
+  const auto body = parse_body_object(c.body);
+  if (!body) return a.invalid(body.error());
+  const auto normalised = normalise_template(*body, {});
+  if (!normalised) return a.invalid(normalised.error());
+  const json& t = *normalised;
   exclusive(
       [this, org, t, a](slot_ptr slot) {
         auto rec = storage::load_org(*ctx.db, org);
@@ -161,7 +175,11 @@ void admin_api::impl::get_template(const std::string& org, const std::string& id
 
 void admin_api::impl::put_template(const std::string& org, const std::string& id, const call& c,
                                    const answer& a) {
-  const json t = normalise_template(parse_body_object(c.body), id);
+  const auto body = parse_body_object(c.body);
+  if (!body) return a.invalid(body.error());
+  const auto normalised = normalise_template(*body, id);
+  if (!normalised) return a.invalid(normalised.error());
+  const json& t = *normalised;
   exclusive(
       [this, org, id, t, a](slot_ptr slot) {
         auto cur = storage::load_template(*ctx.db, org, id);
@@ -192,7 +210,7 @@ void admin_api::impl::match_template(const std::string& org, const call& c, cons
   const auto tags = c.query.find("tags");
   const bool has_posting = posting != c.query.end();
   if (has_posting == (tags != c.query.end()))
-    bad("posting", "give exactly one of ?posting=ID or ?tags=a,b");
+    return a.invalid(bad("posting", "give exactly one of ?posting=ID or ?tags=a,b"));
   if (!has_posting) {
     std::vector<std::string> list;
     std::stringstream in(tags->second);
@@ -204,7 +222,7 @@ void admin_api::impl::match_template(const std::string& org, const call& c, cons
     return answer_match(org, list, nullptr, a);
   }
   const std::string id = posting->second;
-  if (id.empty()) bad("posting", "expected a Lever posting id");
+  if (id.empty()) return a.invalid(bad("posting", "expected a Lever posting id"));
   auto view = ctx.orgs ? ctx.orgs->find(org) : nullptr;
   if (!view || !view->rec.connected || view->api_key.empty())
     return a.error(409, "not_connected",

@@ -50,9 +50,9 @@ auto no_env() {
   return env_from({});
 }
 
-std::string all(const std::vector<std::string>& errors) {
+std::string all(const std::vector<vouch::core::error_info>& errors) {
   std::string out;
-  for (const auto& e : errors) out += e + "\n";
+  for (const auto& e : errors) out += e.message + "\n";
   return out;
 }
 
@@ -60,7 +60,7 @@ std::string all(const std::vector<std::string>& errors) {
 bool has_error(const load_result& r, std::initializer_list<std::string> parts) {
   for (const auto& e : r.errors) {
     bool every = true;
-    for (const auto& p : parts) every = every && e.find(p) != std::string::npos;
+    for (const auto& p : parts) every = every && e.message.find(p) != std::string::npos;
     if (every) return true;
   }
   return false;
@@ -199,7 +199,8 @@ BOOST_AUTO_TEST_CASE(a_bad_duration_names_file_section_key_expectation_and_value
   const std::string path = write("vouch.toml", "[timing]\nhire_followup_after = \"fortnight\"\n");
   const auto r = load_config(path, no_env());
   BOOST_TEST(r.errors.size() == 1u, all(r.errors));
-  BOOST_TEST(r.errors.at(0) ==
+  BOOST_TEST((r.errors.at(0).code == vouch::core::errc::invalid));
+  BOOST_TEST(r.errors.at(0).message ==
              path +
                  ": [timing] hire_followup_after: expected a duration such as \"30s\", "
                  "\"5m\" or \"14d\", got \"fortnight\"");
@@ -319,13 +320,14 @@ BOOST_AUTO_TEST_CASE(a_directory_instead_of_a_file_is_an_error) {
   const auto r = load_config(dir.string(), no_env());
   BOOST_TEST(r.errors.size() == 1u);
   BOOST_TEST(has_error(r, {dir.string(), "cannot read"}));
+  BOOST_TEST((r.errors.at(0).code == vouch::core::errc::io));
 }
 
 BOOST_AUTO_TEST_CASE(a_parse_error_gives_file_line_and_column) {
   const std::string path = write("vouch.toml", "[server]\ndrain_s = 10\nlisten = \"unterminated\n");
   const auto r = load_config(path, no_env());
   BOOST_TEST(r.errors.size() == 1u, all(r.errors));
-  BOOST_TEST(r.errors.at(0).rfind(path + ":3:", 0) == 0u, all(r.errors));
+  BOOST_TEST(r.errors.at(0).message.rfind(path + ":3:", 0) == 0u, all(r.errors));
 }
 
 BOOST_AUTO_TEST_CASE(environment_variables_override_the_file_and_are_parsed_by_type) {

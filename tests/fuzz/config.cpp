@@ -120,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const remove_at_end cleanup{path};
   write_file(path, file);
   config::load_result loaded = config::load_config(path, getenv);
-  for (const auto& e : loaded.errors) FUZZ_CHECK(!e.empty());
+  for (const auto& e : loaded.errors) FUZZ_CHECK(!e.message.empty());
   if (!loaded.errors.empty()) return 0;
 
   config::config cfg = loaded.cfg;
@@ -135,7 +135,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config::load_result again = config::load_config(path, {});
   if (!again.errors.empty()) {
     std::fprintf(stderr, "describe() printed:\n%s\nwhich loads with: %s\n", described.c_str(),
-                 again.errors.front().c_str());
+                 again.errors.front().message.c_str());
   }
   FUZZ_CHECK(again.errors.empty());
   FUZZ_CHECK(config::describe(again.cfg) == described);
