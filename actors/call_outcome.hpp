@@ -16,6 +16,8 @@ struct call_outcome {
   long status = 0;    ///< last HTTP status seen (0: transport error or timeout)
   std::string error;  ///< why it failed, for last_error and the operator
   std::optional<std::chrono::milliseconds> retry_after;
+  /// How long the attempt took in the worker (for Lever, with the wait for a rate token).
+  double seconds = 0;
   // results the candidate needs
   core::resolved_opportunity resolved;
   std::string created_request_id;

@@ -34,10 +34,33 @@ struct worker_deps {
   std::string platform_key;
 };
 
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+/// The outcome label of vouch_outgoing_call_seconds.
+const char* outcome_label(core::failure_kind k) {
+  switch (k) {
+    case core::failure_kind::none:
+      return "ok";
+    case core::failure_kind::retry:
+      return "retry";
+    case core::failure_kind::rate_limited:
+      return "rate_limited";
+    case core::failure_kind::permanent:
+      return "permanent";
+  }
+  return "retry";
+}
+
+const std::vector<double> call_seconds_bounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                 1,     2.5,  5,     10,   30,  60};
+
 command_worker::behavior_type lever_worker(command_worker::pointer, worker_deps deps) {
   auto client = std::make_shared<lever_client>(
       *deps.http, *deps.limiter, deps.ctx->cfg.lever.timeout, deps.ctx->cfg.lever.burst);
   return {[=](run_atom, const core::command& cmd) -> call_outcome {
+    const auto started = std::chrono::steady_clock::now();
     call_outcome out;
     auto org = deps.ctx->orgs->find(cmd.org);
     if (!org || org->api_key.empty()) {
@@ -49,6 +72,7 @@ command_worker::behavior_type lever_worker(command_worker::pointer, worker_deps 
       out = client->run(cmd, t);
     }
     out.command_id = cmd.id;
+    out.seconds = seconds_since(started);
     return out;
   }};
 }
@@ -58,8 +82,10 @@ command_worker::behavior_type platform_worker(command_worker::pointer, worker_de
       std::make_shared<platform_client>(*deps.http, deps.ctx->cfg.platform.base_url,
                                         deps.platform_key, deps.ctx->cfg.platform.timeout);
   return {[=](run_atom, const core::command& cmd) -> call_outcome {
+    const auto started = std::chrono::steady_clock::now();
     auto out = client->run(cmd);
     out.command_id = cmd.id;
+    out.seconds = seconds_since(started);
     return out;
   }};
 }
@@ -76,8 +102,10 @@ command_worker::behavior_type mail_worker(command_worker::pointer, worker_deps d
   ms.token_key = core::hire_token_key(deps.ctx->master_key);
   auto m = std::make_shared<mailer>(ms);
   return {[=](run_atom, const core::command& cmd) -> call_outcome {
+    const auto started = std::chrono::steady_clock::now();
     auto out = m->run(cmd);
     out.command_id = cmd.id;
+    out.seconds = seconds_since(started);
     return out;
   }};
 }
@@ -365,6 +393,10 @@ dispatcher_impl::behavior_type dispatcher(dispatcher_impl::stateful_pointer<disp
         const auto outcome_kind =
             out.ok ? core::failure_kind::none : core::classify_http(out.status);
         std::uniform_real_distribution<double> jitter(0.0, 1.0);
+        ctx->stats.observe("vouch_outgoing_call_seconds",
+                           std::string("target=\"") + to_string(pool_of(cmd.kind)) +
+                               "\",outcome=\"" + outcome_label(outcome_kind) + "\"",
+                           out.seconds, call_seconds_bounds);
         if (target == core::command_target::lever)
           ctx->health.lever_answered(cmd.org, out.ok ? 200 : out.status, out.error, now);
         {

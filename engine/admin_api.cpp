@@ -1,6 +1,7 @@
 // The admin API's entry: authentication, the route table and the write slot. Each
 // resource's handlers are in engine/admin/.
 #include "engine/admin/impl.hpp"
+#include "engine/openapi_doc.hpp"
 
 namespace vouch::engine {
 
@@ -25,11 +26,7 @@ void admin_api::impl::handle(net::http_request&& req, answer& a) {
   if (req.path == "/metrics") {
     a.route = "metrics";
     if (req.method != "GET") return a.error(405, "method_not_allowed", "use GET");
-    net::http_response res;
-    res.content_type = "text/plain; version=0.0.4";
-    ctx.health.publish(ctx.stats, now_ms());
-    res.body = ctx.stats.render();
-    return a.send(std::move(res));
+    return metrics_page(a);
   }
   if (req.path == "/admin" || req.path == "/admin/") {
     a.route = "console";
@@ -42,6 +39,15 @@ void admin_api::impl::handle(net::http_request&& req, answer& a) {
     res.headers.emplace_back("Referrer-Policy", "no-referrer");
     res.headers.emplace_back("X-Content-Type-Options", "nosniff");
     res.headers.emplace_back("Content-Security-Policy", std::string(admin_console_csp()));
+    return a.send(std::move(res));
+  }
+  // Unauthenticated too, like the console page: the API's description holds no data, and
+  // tools (client generators, a browser exploring the API) fetch it before they have a token.
+  if (req.path == "/admin/v1/openapi.json") {
+    a.route = "openapi";
+    if (req.method != "GET") return a.error(405, "method_not_allowed", "use GET");
+    net::http_response res;  // application/json by default
+    res.body = std::string(openapi_document());
     return a.send(std::move(res));
   }
   if (!authorized(req, a)) return;

@@ -70,6 +70,9 @@ bool parse_object(const std::string& body, simdjson::dom::object& obj, std::stri
   return true;
 }
 
+const std::vector<double> ack_seconds_bounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                0.1,   0.25,   0.5,   1,    2.5,   5};
+
 constexpr int64_t max_delivery_age_ms = 14LL * 24 * 3600 * 1000;
 constexpr int64_t max_delivery_skew_ms = 5LL * 60 * 1000;
 
@@ -192,10 +195,17 @@ void ingress::handle(net::http_request&& req, net::responder respond) {
     return reply(std::move(res));
   }
   // Count the final answer whichever path gives it.
+  // The ack latency runs from here (body read, route known) to the answer, the durable
+  // commit included.
   auto* stats = &ctx_.stats;
-  reply_fn counted = [stats, route, respond](net::http_response res) {
+  const auto arrived = std::chrono::steady_clock::now();
+  reply_fn counted = [stats, route, respond, arrived](net::http_response res) {
     stats->inc("vouch_http_requests_total",
                "route=\"" + route + "\",status=\"" + std::to_string(res.status) + "\"");
+    stats->observe(
+        "vouch_webhook_ack_seconds",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count(),
+        ack_seconds_bounds);
     respond(std::move(res));
   };
   if (lever)
@@ -217,6 +227,17 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std
   };
   auto org = ctx_.orgs->find(org_id);
   if (!org) return fail(404, "unknown_org", "no org " + org_id);
+  // Per org only once the org is known: a path an attacker makes up adds no series.
+  respond = [stats = &ctx_.stats, org_id, hired_path,
+             inner = std::move(respond)](net::http_response res) {
+    const char* outcome = res.status < 300    ? "accepted"
+                          : res.status == 503 ? "unavailable"
+                                              : "refused";
+    stats->inc("vouch_org_webhooks_total", "org=\"" + org_id + "\",kind=\"" +
+                                               (hired_path ? "hired" : "stage_change") +
+                                               "\",outcome=\"" + outcome + "\"");
+    inner(std::move(res));
+  };
   const std::string& sig_token = hired_path ? org->hired_token : org->stage_token;
   if (!org->rec.connected || sig_token.empty())
     return fail(409, "not_connected",

@@ -24,7 +24,9 @@
 #include "core/duration.hpp"
 #include "engine/admin_api.hpp"
 #include "engine/ingress.hpp"
+#include "engine/log_format.hpp"
 #include "engine/master_key.hpp"
+#include "engine/systemd_notify.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "storage/repository.hpp"
@@ -157,9 +159,10 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  // One line per event on stderr: time, level, message. SPDLOG_LEVEL=debug shows more.
+  // One line per event on stderr, key=value (engine/log_format.hpp). SPDLOG_LEVEL=debug
+  // shows more.
   spdlog::set_default_logger(spdlog::stderr_color_mt("vouchd"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  engine::use_vouch_log_format();
   spdlog::cfg::load_env_levels();
   net::http_client::global_init();
 
@@ -197,6 +200,17 @@ int main(int argc, char** argv) {
       "vouch_build_info",
       std::string("version=\"") + vouch::version() + "\",revision=\"" + vouch::revision() + "\"",
       1);
+  // The counters an operator alerts on exist from start at 0 (a rate over a missing series
+  // is "no data", not 0).
+  for (uint8_t k = 0; k <= static_cast<uint8_t>(core::command_kind::prospect_export); ++k) {
+    const std::string kind =
+        std::string("kind=\"") + core::to_string(static_cast<core::command_kind>(k)) + "\"";
+    for (const char* name : {"vouch_commands_sent_total", "vouch_commands_succeeded_total",
+                             "vouch_commands_failed_total", "vouch_commands_dead_total"})
+      ctx.stats.inc(name, kind, 0);
+  }
+  for (const char* outcome : {"outcome=\"ok\"", "outcome=\"failed\""})
+    ctx.stats.inc("vouch_reconcile_passes_total", outcome, 0);
 
   net::http_client http;
   actors::actor_host host(ctx, http);
@@ -240,8 +254,10 @@ int main(int argc, char** argv) {
   // Ready only once both listeners accept: a probe that saw 200 on /readyz may go straight
   // to the admin API (/metrics, vouchctl).
   ctx.ready = true;
-  spdlog::info("vouchd serving: public {} admin {} storage {} ({} orgs)", cfg.server.listen,
-               cfg.server.admin_listen, cfg.storage.path, ctx.orgs->ids().size());
+  spdlog::info("msg=serving version={} revision={} public={} admin={} storage={:?} orgs={}",
+               vouch::version(), vouch::revision(), cfg.server.listen, cfg.server.admin_listen,
+               cfg.storage.path, ctx.orgs->ids().size());
+  engine::notify_systemd("READY=1");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -249,6 +265,7 @@ int main(int argc, char** argv) {
   // The public listener stays open while draining: /healthz answers 503 (a load balancer
   // takes the instance out), new events 503 with Retry-After (Lever and the platform retry).
   ctx.draining = true;
+  engine::notify_systemd("STOPPING=1");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg.server.drain_s);
   while (ingress.in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -1,7 +1,9 @@
 #include "storage/database.hpp"
 
+#include <fcntl.h>
 #include <lmdb.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -338,6 +340,43 @@ env_stats database::stats() const {
   for (int i = 0; i < table_count; ++i)
     out.tables.push_back({names[i], count(static_cast<table>(i))});
   return out;
+}
+
+core::result<uint64_t> database::backup_to(const std::string& path) const {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(path, ec))
+    return {core::errc::conflict, path + " exists; a backup never overwrites a file"};
+  const std::string partial = path + ".partial";
+  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    const int e = errno;
+    return {e == EEXIST ? core::errc::conflict : core::errc::io,
+            "cannot create " + partial + ": " + std::strerror(e) +
+                (e == EEXIST ? " (another backup to this path is running, or one was "
+                               "interrupted: remove it)"
+                             : "")};
+  }
+  int rc = mdb_env_copyfd2(impl_->env, fd, MDB_CP_COMPACT);
+  if (rc == 0 && ::fsync(fd) != 0) rc = errno;
+  struct stat st {};
+  if (rc == 0 && ::fstat(fd, &st) != 0) rc = errno;
+  ::close(fd);
+  if (rc == 0 && ::rename(partial.c_str(), path.c_str()) != 0) rc = errno;
+  if (rc != 0) {
+    ::unlink(partial.c_str());
+    return {rc == ENOSPC ? core::errc::full : core::errc::io,
+            "backup to " + path + " failed: " + mdb_strerror(rc)};
+  }
+  // The rename is durable once the directory is.
+  const std::string dir = fs::path(path).parent_path().empty()
+                              ? std::string(".")
+                              : fs::path(path).parent_path().string();
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return static_cast<uint64_t>(st.st_size);
 }
 
 core::status to_status(const set_result& r) {

@@ -138,6 +138,12 @@ class database {
   uint64_t count(table t) const;
   env_stats stats() const;
 
+  /// An online, consistent copy of the whole environment into the single file `path`
+  /// (LMDB's compacting copy: free pages left out, one read transaction, writers go on
+  /// meanwhile). Written to `path`.partial, synced, then renamed: a file at `path` is
+  /// always a complete copy. Refuses (conflict) when `path` exists. Answers its size.
+  core::result<uint64_t> backup_to(const std::string& path) const;
+
  private:
   commit_error apply(void* txn, const write_set& set, std::string& err);
   bool injected_failure(const write_set& set);

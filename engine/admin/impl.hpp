@@ -11,6 +11,7 @@
 #include "actors/wall_clock.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -387,6 +388,10 @@ struct admin_api::impl : std::enable_shared_from_this<impl> {
   }
   json lever_health(const std::string& org) const;
   void system(const answer& a);
+  /// GET /metrics (engine/admin/metrics.cpp).
+  void metrics_page(const answer& a);
+  std::mutex census_mu;
+  int64_t census_at = -1'000'000;  ///< when the per-org census last ran (ms)
 
   bool org_exists(const std::string& org) const {
     return core::valid_org_id(org) && storage::load_org(*ctx.db, org).has_value();

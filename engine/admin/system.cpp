@@ -7,40 +7,18 @@ using namespace admin;
 
 namespace {
 
-/// {count, mean, p50, p90, p99} of one histogram in the Prometheus text of `metrics`, the
-/// percentiles as the upper bound of the bucket that holds them (null when nothing observed).
-json histogram_summary(const std::string& text, const std::string& name) {
-  std::vector<std::pair<double, double>> buckets;  // (le, cumulative count); +Inf last
-  double sum = 0, count = 0;
-  std::istringstream in(text);
-  const std::string bucket = name + "_bucket{le=\"";
-  for (std::string line; std::getline(in, line);) {
-    try {
-      if (line.compare(0, bucket.size(), bucket) == 0) {
-        const auto q = line.find('"', bucket.size());
-        const std::string le = line.substr(bucket.size(), q - bucket.size());
-        const double v = std::stod(line.substr(line.rfind(' ') + 1));
-        buckets.emplace_back(le == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(le),
-                             v);
-      } else if (line.compare(0, name.size() + 5, name + "_sum ") == 0) {
-        sum = std::stod(line.substr(name.size() + 5));
-      } else if (line.compare(0, name.size() + 7, name + "_count ") == 0) {
-        count = std::stod(line.substr(name.size() + 7));
-      }
-    } catch (const std::exception&) {  // a line this reader does not know: skip it
-    }
-  }
-  json out = {{"count", static_cast<uint64_t>(count)},
-              {"mean", nullptr},
-              {"p50", nullptr},
-              {"p90", nullptr},
-              {"p99", nullptr}};
-  if (count <= 0) return out;
-  out["mean"] = sum / count;
+/// {count, mean, p50, p90, p99} of one histogram, the percentiles as the upper bound of
+/// the bucket that holds them (null when nothing observed).
+json histogram_summary(const actors::metrics::histogram_view& h) {
+  json out = {
+      {"count", h.total}, {"mean", nullptr}, {"p50", nullptr}, {"p90", nullptr}, {"p99", nullptr}};
+  if (h.total == 0) return out;
+  out["mean"] = h.sum / static_cast<double>(h.total);
   auto pct = [&](double q) -> json {
-    for (const auto& [le, cum] : buckets)
-      if (cum >= q * count) return std::isinf(le) ? json("+Inf") : json(le);
-    return nullptr;
+    const double want = q * static_cast<double>(h.total);
+    for (std::size_t i = 0; i < h.bounds.size(); ++i)
+      if (static_cast<double>(h.counts[i]) >= want) return h.bounds[i];
+    return "+Inf";
   };
   out["p50"] = pct(0.5);
   out["p90"] = pct(0.9);
@@ -93,9 +71,10 @@ void admin_api::impl::system(const answer& a) {
   if (!actors_j.contains("total")) actors_j["total"] = ctx.db->count(storage::table::candidates);
   // Group-commit batch sizes, summarised from the histogram the store actor fills.
   if (!sys.contains("store") || !sys["store"].is_object()) sys["store"] = json::object();
-  const std::string metrics_text = ctx.stats.render();
-  sys["store"]["commit_batch"] = histogram_summary(metrics_text, "vouch_lmdb_commit_batch_size");
-  sys["store"]["commit_seconds"] = histogram_summary(metrics_text, "vouch_lmdb_commit_seconds");
+  sys["store"]["commit_batch"] =
+      histogram_summary(ctx.stats.histogram("vouch_lmdb_commit_batch_size"));
+  sys["store"]["commit_seconds"] =
+      histogram_summary(ctx.stats.histogram("vouch_lmdb_commit_seconds"));
   sys["ready"] = ctx.ready.load();
   sys["draining"] = ctx.draining.load();
   a.json_body(200, sys);

@@ -13,11 +13,13 @@
 #include "storage/repository.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -572,6 +574,54 @@ BOOST_AUTO_TEST_CASE(last_key_count_and_stats_describe_the_tables) {
   }
   BOOST_TEST(s.tables[static_cast<int>(table::outbox)].name == "outbox");
   BOOST_TEST(s.tables[static_cast<int>(table::outbox)].entries == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_backup_taken_while_writers_commit_is_a_consistent_snapshot_that_opens) {
+  db_fixture f;
+  // Each set writes a pair (a candidate-like row and its outbox-like row) that must
+  // travel together: a copy holding one without the other is not a transaction snapshot.
+  auto write_pair = [&](int i) {
+    write_set ws;
+    ws.put(table::candidates, "acme\0opp-" + std::to_string(i), std::string(300, 'c'));
+    ws.put(table::outbox, "cmd-" + std::to_string(i), std::string(200, 'o'));
+    std::string err;
+    BOOST_REQUIRE(f.db->commit(ws, err) == commit_error::none);
+  };
+  for (int i = 0; i < 2000; ++i) write_pair(i);
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{2000};
+  std::thread writer([&] {
+    while (!stop) write_pair(written++);
+  });
+  temp_dir out;
+  const std::string file = (out.path / "vouch.backup").string();
+  auto size = f.db->backup_to(file);
+  stop = true;
+  writer.join();
+  BOOST_REQUIRE_MESSAGE(size.has_value(), size.error().message);
+  BOOST_TEST(*size == fs::file_size(file));
+  BOOST_TEST(!fs::exists(file + ".partial"));
+  BOOST_TEST(((fs::status(file).permissions() & fs::perms::others_read) == fs::perms::none));
+  // Restore: the file becomes data.mdb of a fresh directory.
+  temp_dir restored;
+  fs::copy_file(file, restored.path / "data.mdb");
+  std::string err;
+  auto copy = database::open(restored.path.string(), roomy, err);
+  BOOST_REQUIRE_MESSAGE(copy != nullptr, err);
+  const auto n = copy->count(table::candidates);
+  BOOST_TEST(n >= 2000u);
+  BOOST_TEST(n <= static_cast<uint64_t>(written.load()));
+  BOOST_TEST(copy->count(table::outbox) == n);
+  for (uint64_t i = 0; i < n; ++i)
+    BOOST_TEST_REQUIRE(copy->exists(table::outbox, "cmd-" + std::to_string(i)));
+  // A second backup to the same path is refused and leaves the first intact.
+  auto again = f.db->backup_to(file);
+  BOOST_TEST(!again.has_value());
+  BOOST_TEST((again.code() == vouch::core::errc::conflict));
+  BOOST_TEST(fs::file_size(file) == *size);
+  // A directory that does not exist is an io error, and nothing is left behind.
+  auto nowhere = f.db->backup_to((out.path / "no-such-dir" / "b").string());
+  BOOST_TEST((nowhere.code() == vouch::core::errc::io));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
