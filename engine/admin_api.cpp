@@ -7,13 +7,23 @@ namespace vouch::engine {
 
 using namespace admin;
 
+namespace {
+
+/// Names the token in logs without revealing it: the first 12 hex digits of an HMAC of it
+/// (the same token always gives the same fingerprint; the fingerprint gives nothing back).
+std::string token_fingerprint(const std::string& token) {
+  return core::hex_lower(core::hmac_sha256("vouch-admin-token-fingerprint", token)).substr(0, 12);
+}
+
+}  // namespace
+
 admin_api::admin_api(actors::engine_context& ctx, net::http_client& http)
     : impl_(std::make_shared<impl>(ctx, http)) {}
 
 admin_api::~admin_api() = default;
 
 void admin_api::handle(net::http_request&& req, net::responder respond) {
-  answer a{std::move(respond), &impl_->ctx.stats, "unknown", {}};
+  answer a{std::move(respond), &impl_->ctx.stats, "unknown", {}, {}};
   try {
     impl_->handle(std::move(req), a);
   } catch (const std::exception& e) {  // a library's throw (nlohmann::json, std::bad_alloc)
@@ -51,6 +61,9 @@ void admin_api::impl::handle(net::http_request&& req, answer& a) {
     return a.send(std::move(res));
   }
   if (!authorized(req, a)) return;
+  if (req.method != "GET" && req.method != "HEAD")
+    a.audit = fmt::format("method={} path={:?} token={}", req.method, req.path,
+                          token_fingerprint(ctx.cfg.security.admin_token));
 
   const std::string prefix = "/admin/v1/";
   if (req.path.compare(0, prefix.size(), prefix) != 0) return a.not_found("no route " + req.path);
@@ -80,6 +93,8 @@ bool admin_api::impl::authorized(const net::http_request& req, const answer& a) 
   const bool has_scheme =
       h.size() > scheme.size() && core::to_lower_ascii(h.substr(0, scheme.size())) == "bearer ";
   if (!has_scheme || !core::constant_time_equal(h.substr(scheme.size()), token)) {
+    spdlog::warn("msg=admin_refused method={} path={:?} why={}", req.method, req.path,
+                 has_scheme ? "wrong_token" : "no_token");
     a.error(401, "unauthorized", "missing or wrong bearer token");
     return false;
   }
@@ -225,6 +240,11 @@ void admin_api::impl::route(call& c, answer& a) {
   if (n == 3 && is(0, "outbox") && is(2, "retry")) {
     a.route = "outbox_retry";
     if (method_is(c, {"POST"}, a)) retry_command(s[1], a);
+    return;
+  }
+  if (n == 1 && is(0, "backup")) {
+    a.route = "backup";
+    if (method_is(c, {"POST"}, a)) backup(c, a);
     return;
   }
   if (n == 1 && is(0, "system")) {

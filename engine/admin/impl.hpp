@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.hpp"
@@ -246,9 +247,14 @@ struct answer {
   /// When set, the response goes here instead of to the client (a handler that adds to an
   /// answer built by another, such as the key check after a connection is saved).
   std::function<void(net::http_response)> then;
+  /// Set for an authorized change (any method but GET): "method=... path=... token=<fp>";
+  /// its answer is logged as msg=admin_change with the route and status.
+  std::string audit;
 
   void send(net::http_response res) const {
     if (then) return then(std::move(res));
+    if (!audit.empty())
+      spdlog::info("msg=admin_change {} route={} status={}", audit, route, res.status);
     if (stats)
       stats->inc("vouch_admin_requests_total",
                  "route=\"" + route + "\",status=\"" + std::to_string(res.status) + "\"");
@@ -388,6 +394,9 @@ struct admin_api::impl : std::enable_shared_from_this<impl> {
   }
   json lever_health(const std::string& org) const;
   void system(const answer& a);
+  /// POST /admin/v1/backup (engine/admin/backup.cpp); one at a time.
+  void backup(const call& c, const answer& a);
+  std::atomic<bool> backup_running{false};
   /// GET /metrics (engine/admin/metrics.cpp).
   void metrics_page(const answer& a);
   std::mutex census_mu;

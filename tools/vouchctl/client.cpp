@@ -23,7 +23,7 @@ admin_client::admin_client(const global_options& opts) : base_(opts.admin), toke
 }
 
 reply admin_client::call(const std::string& method, const std::string& path, const query& q,
-                         const json* body) {
+                         const json* body, std::chrono::seconds timeout) {
   net::client_request req;
   req.method = method;
   req.url = base_ + path;
@@ -32,7 +32,7 @@ reply admin_client::call(const std::string& method, const std::string& path, con
     req.url += sep + net::url_encode(k) + "=" + net::url_encode(v);
     sep = '&';
   }
-  req.timeout = std::chrono::seconds(30);
+  req.timeout = timeout;
   req.headers.emplace_back("Accept", "application/json");
   if (!token_.empty()) req.headers.emplace_back("Authorization", "Bearer " + token_);
   if (body) {

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -705,6 +707,23 @@ int outbox_retry(const global_options& g, const std::string& id) {
   const reply r = c.call("POST", api + "/outbox/" + seg(id) + "/retry", {}, &body);
   if (g.json) return print_json(r.body), exit_ok;
   std::cout << "command " << id << " requeued\n";
+  return exit_ok;
+}
+
+int backup(const global_options& g, const std::string& file) {
+  admin_client c(g);
+  const std::string path = std::filesystem::absolute(file).lexically_normal().string();
+  const json body = {{"path", path}};
+  const reply r = c.call("POST", api + "/backup", {}, &body, std::chrono::hours(1));
+  if (g.json) return print_json(r.body), exit_ok;
+  const double mb = r.body.value("bytes", 0.0) / 1e6;
+  std::cout << "backup: " << r.body.value("path", path) << " (" << std::fixed
+            << std::setprecision(1) << mb << " MB in " << r.body.value("seconds", 0.0) << " s)\n";
+  if (r.body.contains("master_key") && r.body["master_key"].is_string())
+    std::cout << "master key: " << r.body["master_key"].get<std::string>()
+              << " (keep it with the backup: it unseals the stored Lever keys)\n";
+  if (r.body.contains("note") && r.body["note"].is_string())
+    std::cout << "note: " << r.body["note"].get<std::string>() << "\n";
   return exit_ok;
 }
 

@@ -48,6 +48,10 @@ int orgs_reconcile(const global_options& g, const std::string& org);
 int export_start(const global_options& g, const std::string& org, bool watch);
 int export_show(const global_options& g, const std::string& id, bool watch);
 
+/// An online backup of vouchd's store into FILE on vouchd's machine (a relative FILE is
+/// made absolute from the working directory: vouchctl and vouchd usually share a host).
+int backup(const global_options& g, const std::string& file);
+
 /// `once`: print one snapshot as a table and exit; with g.json one JSON snapshot.
 int top(const global_options& g, bool once);
 

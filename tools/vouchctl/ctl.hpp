@@ -2,6 +2,7 @@
 // exit code, docs/reference.md#vouchctl) and the admin API client.
 #pragma once
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -71,8 +72,9 @@ class admin_client {
  public:
   explicit admin_client(const global_options& opts);
 
+  /// `timeout`: how long to wait for the answer (30 s; a backup of a large store waits longer).
   reply call(const std::string& method, const std::string& path, const query& q = {},
-             const json* body = nullptr);
+             const json* body = nullptr, std::chrono::seconds timeout = std::chrono::seconds(30));
   json get(const std::string& path, const query& q = {}) { return call("GET", path, q).body; }
   /// Follows next_cursor to the end and answers {"items": [all], "next_cursor": null}.
   json get_all(const std::string& path, query q = {});

@@ -199,6 +199,16 @@ int main(int argc, char** argv) {
     c->callback([&] { run = [&] { return ctl::export_show(g, id, flag_a); }; });
   }
 
+  // -- backup --
+  {
+    auto* c = app.add_subcommand(
+        "backup",
+        "online backup of the store into FILE on vouchd's machine (LMDB compacting copy)");
+    c->add_option("FILE", file, "where the copy goes; must not exist")->required();
+    c->footer("Example: vouchctl backup /var/lib/vouch/backups/vouch-$(date +%F).mdb");
+    c->callback([&] { run = [&] { return ctl::backup(g, file); }; });
+  }
+
   // -- top --
   {
     auto* c = app.add_subcommand("top", "live engine figures (q or Ctrl-C quits)");
