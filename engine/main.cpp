@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
   }
   ctx.db = storage::database::open(cfg.storage.path, cfg.storage.map_size, err);
   if (!ctx.db) {
-    spdlog::error("storage: {}", err);
+    spdlog::error("msg=storage_failed error={:?}", err);
     return 1;
   }
   if (const char* faults = std::getenv("VOUCHD_TEST_FAULTS")) {
@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
   }
   ctx.master_key = engine::load_master_key(cfg.security.master_key, cfg.storage.path, true, err);
   if (ctx.master_key.empty()) {
-    spdlog::error("master key: {}", err);
+    spdlog::error("msg=master_key_failed error={:?}", err);
     return 1;
   }
   // A store written before the by_change index existed gets it once, before serving.
@@ -223,7 +223,7 @@ int main(int argc, char** argv) {
   net::server_options pub_opts, admin_opts;
   if (!split_listen(cfg.server.listen, pub_opts) ||
       !split_listen(cfg.server.admin_listen, admin_opts)) {
-    spdlog::error("bad listen address");
+    spdlog::error("msg=bad_listen_address listen={:?} admin_listen={:?}", cfg.server.listen, cfg.server.admin_listen);
     return 1;
   }
   pub_opts.threads = 2;
@@ -247,7 +247,7 @@ int main(int argc, char** argv) {
     admin.handle(std::move(r), std::move(d));
   });
   if (!pub.start(err) || !adm.start(err)) {
-    spdlog::error("listen: {}", err);
+    spdlog::error("msg=listen_failed error={:?}", err);
     host.shutdown();
     return 1;
   }
