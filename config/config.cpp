@@ -206,7 +206,7 @@ std::vector<field> retry_fields(const char* section, retry_of get) {
 
 std::vector<field> all_fields();
 
-// Every key of the configuration reference (docs/reference.md#configuration-file), in its
+// Every key of the configuration reference (docs/configuration.md), in its
 // order.
 const std::vector<field>& fields() {
   static const std::vector<field> table = all_fields();
@@ -310,7 +310,7 @@ std::vector<field> all_fields() {
            [](config& c) -> std::chrono::milliseconds& { return c.timing.request_expiry_after; })},
       {"timing", "passivate_after", kind::duration, false, expect_duration,
        duration([](config& c) -> std::chrono::milliseconds& { return c.timing.passivate_after; })},
-      // [actors] (added by vouch; docs/reference.md#actors)
+      // [actors] (added by vouch; docs/configuration.md#actors)
       {"actors", "max_resident", kind::integer, false, "an integer >= 100",
        integer([](config& c) -> int64_t& { return c.actors.max_resident; }, 100,
                std::numeric_limits<int64_t>::max())},

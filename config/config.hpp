@@ -1,6 +1,6 @@
-// vouchd configuration (docs/reference.md#configuration-file): plain structs holding
+// vouchd configuration (docs/configuration.md): plain structs holding
 // every default, a loader that reads TOML and VOUCH_<SECTION>_<KEY> environment
-// overrides, and a printer for `vouchd --check`.
+// overrides, and a printer of the effective config (tests and the config fuzzer use it).
 //
 // Loading never throws and never stops at the first problem: it returns every
 // error it found, each naming the file (or variable), the key, what was
@@ -23,7 +23,7 @@ struct server_config {
   std::string admin_listen = "127.0.0.1:8081";       ///< Admin API; never public by default.
   std::string public_url = "http://127.0.0.1:8080";  ///< Base of printed URLs and hire links.
   int64_t drain_s = 10;  ///< Seconds to finish in-flight work on SIGTERM.
-  // Limits of both listeners (added by vouch; docs/reference.md#server,
+  // Limits of both listeners (added by vouch; docs/configuration.md#server,
   // docs/operator-guide.md).
   std::chrono::milliseconds header_timeout{std::chrono::seconds{10}};  ///< slowloris bound
   std::chrono::milliseconds body_timeout{std::chrono::seconds{30}};
@@ -75,7 +75,7 @@ struct mail_config {
   std::string dir = "./vouch-data/mail";
   std::string smtp_url = "smtp://127.0.0.1:25";
   std::string from = "vouch <no-reply@localhost>";
-  /// Added by vouch (docs/reference.md#mail): a PEM file of CA certificates trusted for the
+  /// Added by vouch (docs/configuration.md#mail): a PEM file of CA certificates trusted for the
   /// SMTP server's TLS (STARTTLS or smtps://), for relays with a private CA. "" = the
   /// system's store.
   std::string ca_file;
@@ -89,7 +89,7 @@ struct timing_config {
   std::chrono::milliseconds passivate_after{std::chrono::seconds{60}};
 };
 
-/// Added by vouch (docs/reference.md#actors). Candidate actors resident at once; beyond it the
+/// Added by vouch (docs/configuration.md#actors). Candidate actors resident at once; beyond it the
 /// least recently used idle ones are passivated early (their state stays in LMDB).
 struct actors_config {
   int64_t max_resident = 100000;

@@ -1,4 +1,4 @@
-// Parsers for the human-written values of the config file (docs/reference.md#value-formats):
+// Parsers for the human-written values of the config file (docs/configuration.md#value-formats):
 // durations, sizes and listen addresses. Strict on purpose: a typo should be a
 // startup error, not a surprising default.
 #pragma once

@@ -10,7 +10,7 @@
 
 namespace vouch::core {
 
-/// Per-target knobs; defaults are those of docs/reference.md#configuration-file ([lever],
+/// Per-target knobs; defaults are those of docs/configuration.md ([lever],
 /// [platform] and [mail] retry_base, retry_max, max_attempts, retry_for).
 struct retry_policy {
   std::chrono::milliseconds base{1000};

@@ -126,6 +126,11 @@ BOOST_AUTO_TEST_CASE(an_operator_session_runs_every_command_against_a_real_vouch
   BOOST_CHECK_EQUAL(lever["api_key"], "set");
   BOOST_CHECK_EQUAL(lever["perform_as"], "user-recruiter");
   json shown = ctl.json_of({"orgs", "show", "acme"});
+  // --json carries the connection block too (secrets masked as in the text form).
+  BOOST_CHECK_MESSAGE(shown["connection"].is_object() &&
+                          shown["connection"]["trigger_stage_ids"].dump().find("stage-refcheck") !=
+                              std::string::npos,
+                      shown);
   BOOST_CHECK_EQUAL(shown.value("connected", false), true);
   BOOST_CHECK(has(ctl.ok({"orgs", "show", "acme"}).out, "stage-refcheck"));
   auto bad_stage =
@@ -264,6 +269,29 @@ BOOST_AUTO_TEST_CASE(an_operator_session_runs_every_command_against_a_real_vouch
   BOOST_CHECK_EQUAL(listed["items"][0].value("id", ""), exp_id);
   auto started = ctl.ok({"export", "start", "acme"});
   BOOST_CHECK_MESSAGE(has(started.out, "started"), started.out);
+  // -- export ls / cancel --
+  json exports = ctl.json_of({"export", "ls", "acme"});
+  BOOST_CHECK_EQUAL(exports["items"].size(), 2u);
+  auto table_ls = ctl.ok({"export", "ls", "acme"});
+  BOOST_CHECK_MESSAGE(has(table_ls.out, exp_id) && has(table_ls.out, "STATE"), table_ls.out);
+  const std::string second = exports["items"][0].value("id", "");
+  auto cancelled = ctl({"export", "cancel", second});
+  // The second export may have finished already (409) or be cancelled now (0).
+  BOOST_CHECK_MESSAGE(
+      (cancelled.code == 0 && has(cancelled.out, "cancelled")) || cancelled.code == 1,
+      cancelled.describe());
+  BOOST_CHECK_EQUAL(ctl({"export", "cancel", "exp-404"}).code, 1);
+
+  // -- templates apply from stdin --
+  const std::string piped_file = e.dir.path() + "/piped.json";
+  std::ofstream(piped_file) << make_template("Piped", "piped").dump();
+  auto piped = vouch::test_support::run_command(
+      "/bin/sh",
+      {"-c", "cat '" + piped_file + "' | '" + VOUCHCTL_BIN + "' --json --admin " +
+                 e.daemon->admin_url() + " --token " + ctl.token() + " templates apply acme -"});
+  BOOST_CHECK_MESSAGE(
+      piped.code == 0 && has(piped.out, "\"Piped\""),
+      "templates apply - from stdin: exit " << piped.code << " " << piped.out << piped.err);
 
   // -- top --once --
   json sys = ctl.json_of({"top", "--once"});

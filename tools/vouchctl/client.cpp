@@ -46,6 +46,7 @@ reply admin_client::call(const std::string& method, const std::string& path, con
 
   reply r;
   r.status = res.status;
+  r.text = res.body;
   if (res.body.find_first_not_of(" \t\r\n") == std::string::npos) {
     r.body = json::object();
   } else {

@@ -92,8 +92,12 @@ int orgs_ls(const global_options& g) {
 
 int orgs_show(const global_options& g, const std::string& org) {
   admin_client c(g);
-  const json o = c.get(org_path(org));
-  if (g.json) return print_json(o), exit_ok;
+  json o = c.get(org_path(org));
+  if (g.json) {
+    // The org with its connection block, as the text form shows it (secrets masked).
+    o["connection"] = o.value("connected", false) ? c.get(org_path(org) + "/lever") : json(nullptr);
+    return print_json(o), exit_ok;
+  }
   print_fields({{"id", field(o, "id")},
                 {"name", field(o, "name")},
                 {"connected", field(o, "connected")},
@@ -335,10 +339,14 @@ int templates_show(const global_options& g, const std::string& org, const std::s
 }
 
 int templates_apply(const global_options& g, const std::string& org, const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw usage_error("cannot read " + file);
-  const std::string text_body((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
+  std::string text_body;
+  if (file == "-") {  // from stdin: `generate | vouchctl templates apply ORG -`
+    text_body.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw usage_error("cannot read " + file);
+    text_body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   const json doc = json::parse(text_body, nullptr, false);
   if (doc.is_discarded()) throw usage_error(file + ": not valid JSON");
   std::vector<json> list;
@@ -724,6 +732,31 @@ int backup(const global_options& g, const std::string& file) {
               << " (keep it with the backup: it unseals the stored Lever keys)\n";
   if (r.body.contains("note") && r.body["note"].is_string())
     std::cout << "note: " << r.body["note"].get<std::string>() << "\n";
+  return exit_ok;
+}
+
+int export_ls(const global_options& g, const std::string& org) {
+  admin_client c(g);
+  const json all = c.get_all(org_path(org) + "/exports");
+  if (g.json) return print_json(all), exit_ok;
+  if (items_of(all).empty()) return std::cout << "(no exports)\n", exit_ok;
+  table t({"ID", "STATE", "TOTAL", "DONE", "SKIPPED", "FAILED", "STARTED"});
+  for (const auto& x : items_of(all))
+    t.add({field(x, "id"), field(x, "state"), field(x, "total"), field(x, "done"),
+           field(x, "skipped"), field(x, "failed"), time_of(x.value("created_at", json()))});
+  t.print(std::cout);
+  return exit_ok;
+}
+
+int export_cancel(const global_options& g, const std::string& id) {
+  admin_client c(g);
+  const json body = json::object();
+  const reply r = c.call("POST", api + "/exports/" + seg(id) + "/cancel", {}, &body);
+  if (g.json) return print_json(r.body), exit_ok;
+  std::cout << "export " << id
+            << ": cancelled; prospects it had not exported yet stay queued for the next "
+               "export (`vouchctl export show "
+            << id << "` shows where it stopped)\n";
   return exit_ok;
 }
 

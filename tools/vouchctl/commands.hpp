@@ -47,6 +47,8 @@ int orgs_reconcile(const global_options& g, const std::string& org);
 
 int export_start(const global_options& g, const std::string& org, bool watch);
 int export_show(const global_options& g, const std::string& id, bool watch);
+int export_ls(const global_options& g, const std::string& org);
+int export_cancel(const global_options& g, const std::string& id);
 
 /// An online backup of vouchd's store into FILE on vouchd's machine (a relative FILE is
 /// made absolute from the working directory: vouchctl and vouchd usually share a host).

@@ -60,7 +60,8 @@ class api_error : public failure {
 
 struct reply {
   long status = 0;
-  json body;  ///< the parsed answer; an empty object when the body was empty
+  json body;         ///< the parsed answer; an empty object when the body was empty
+  std::string text;  ///< the answer as sent (for /metrics, which is not JSON)
 };
 
 /// One query parameter; values are percent-encoded when the URL is built.

@@ -33,6 +33,18 @@ int main(int argc, char** argv) {
   app.add_option("--token", g.token, "admin bearer token ($VOUCH_ADMIN_TOKEN)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_flag("--json", g.json, "print the admin API's JSON as is");
+  app.footer(
+      "Examples:\n"
+      "  export VOUCH_ADMIN_URL=http://127.0.0.1:8081 VOUCH_ADMIN_TOKEN=...\n"
+      "  vouchctl orgs ls\n"
+      "  vouchctl orgs health acme                  # is the Lever connection healthy, and why "
+      "not\n"
+      "  vouchctl candidates ls acme --state needs_attention\n"
+      "  vouchctl candidates show acme opp-1        # fields, history, timers, commands\n"
+      "  vouchctl outbox ls --dead && vouchctl outbox retry --all --org acme\n"
+      "  vouchctl --json orgs show acme | jq .connection\n"
+      "  vouchctl backup /var/lib/vouch/backups/vouch-$(date +%F).mdb\n"
+      "Exit codes: 0 ok, 1 vouchd answered an error, 2 usage, 3 vouchd unreachable.");
 
   std::function<int()> run;  // set by the chosen command's callback
   std::string org, id, opp, name, file, state, posting, tags;
@@ -113,7 +125,10 @@ int main(int argc, char** argv) {
         "create or update templates from a JSON file (one template or an array; "
         "with \"id\": update, without: create)");
     c->add_option("ORG", org, "org id")->required();
-    c->add_option("FILE", file, "JSON file")->required();
+    c->add_option("FILE", file, "JSON file, or - for stdin")->required();
+    c->footer(
+        "Examples:\n  vouchctl templates apply acme templates.json\n"
+        "  jq '.[0]' all.json | vouchctl templates apply acme -");
     c->callback([&] { run = [&] { return ctl::templates_apply(g, org, file); }; });
   }
   {
@@ -197,6 +212,17 @@ int main(int argc, char** argv) {
     c->add_option("ID", id, "export id")->required();
     c->add_flag("--watch", flag_a, "follow the progress until it ends");
     c->callback([&] { run = [&] { return ctl::export_show(g, id, flag_a); }; });
+  }
+  {
+    auto* c = exp->add_subcommand("ls", "an org's exports, newest first");
+    c->add_option("ORG", org, "org id")->required();
+    c->callback([&] { run = [&] { return ctl::export_ls(g, org); }; });
+  }
+  {
+    auto* c =
+        exp->add_subcommand("cancel", "stop an export; what it has not exported stays queued");
+    c->add_option("ID", id, "export id")->required();
+    c->callback([&] { run = [&] { return ctl::export_cancel(g, id); }; });
   }
 
   // -- backup --

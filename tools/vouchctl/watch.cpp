@@ -4,11 +4,14 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -137,6 +140,44 @@ void add_rows(table& t, const std::string& key, const json& v, std::size_t depth
   t.add({indent + key, value});
 }
 
+/// Sum of every series of each counter family in a Prometheus text: {family -> sum}.
+std::map<std::string, double> counter_sums(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto name_end = line.find_first_of("{ ");
+    const auto value_at = line.rfind(' ');
+    if (name_end == std::string::npos || value_at == std::string::npos) continue;
+    const std::string name = line.substr(0, name_end);
+    if (name.size() < 6 || name.compare(name.size() - 6, 6, "_total") != 0) continue;
+    out[name] += std::strtod(line.c_str() + value_at + 1, nullptr);
+  }
+  return out;
+}
+
+/// Per-second rates of the counters an operator watches, between two /metrics snapshots
+/// `seconds` apart.
+void render_rates(const std::map<std::string, double>& before,
+                  const std::map<std::string, double>& after, double seconds, std::ostream& out) {
+  if (seconds <= 0 || before.empty()) return;
+  table t({"RATE /s", ""});
+  auto rate = [&](const char* label, const char* name) {
+    const auto a = after.find(name), b = before.find(name);
+    const double d = (a == after.end() ? 0 : a->second) - (b == before.end() ? 0 : b->second);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", std::max(d, 0.0) / seconds);
+    t.add({label, buf});
+  };
+  rate("webhooks and events", "vouch_webhooks_total");
+  rate("commands sent", "vouch_commands_sent_total");
+  rate("commands failed", "vouch_commands_failed_total");
+  rate("commands dead", "vouch_commands_dead_total");
+  rate("timers fired", "vouch_timers_fired_total");
+  rate("admin requests", "vouch_admin_requests_total");
+  t.print(out, 0, true);
+}
+
 void render_system(const admin_client& c, const json& sys, std::ostream& out) {
   out << "vouchd at " << c.base() << "  " << iso_time(now_ms() / 1000 * 1000)
       << "  ready: " << field(sys, "ready") << "  draining: " << field(sys, "draining") << '\n';
@@ -223,9 +264,21 @@ int top(const global_options& g, bool once) {
   {
     raw_stdin keys;
     std::string problem;
+    // Rates come from two /metrics snapshots, one refresh apart.
+    std::map<std::string, double> sums_before, sums_now;
+    int64_t sums_at = 0;
+    auto take_sums = [&] {
+      sums_before = std::move(sums_now);
+      const int64_t before = sums_at;
+      sums_now = counter_sums(c.call("GET", "/metrics").text);
+      sums_at = now_ms();
+      return before ? (sums_at - before) / 1000.0 : 0.0;
+    };
+    double interval = take_sums();
     while (!g_stop) {
       std::ostringstream frame;
       render_system(c, sys, frame);
+      render_rates(sums_before, sums_now, interval, frame);
       if (!problem.empty()) frame << "\n(last refresh failed: " << problem << ")\n";
       frame << "\nrefreshing every second; q or Ctrl-C quits\n";
       std::cout << "\x1b[H\x1b[2J" << frame.str() << std::flush;
@@ -247,6 +300,7 @@ int top(const global_options& g, bool once) {
       if (g_stop) break;
       try {
         sys = c.get(path);
+        interval = take_sums();
         problem.clear();
       } catch (const failure& e) {
         problem = e.what();
