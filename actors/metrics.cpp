@@ -138,6 +138,18 @@ uint64_t metrics::counter(const std::string& name, const std::string& labels) co
   return jt == it->second.end() ? 0 : jt->second;
 }
 
+std::map<std::string, uint64_t> metrics::counter_series(const std::string& name) const {
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = counters_.find(name);
+  return it == counters_.end() ? std::map<std::string, uint64_t>{} : it->second;
+}
+
+std::map<std::string, double> metrics::gauge_series(const std::string& name) const {
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = gauges_.find(name);
+  return it == gauges_.end() ? std::map<std::string, double>{} : it->second;
+}
+
 metrics::histogram_view metrics::histogram(const std::string& name) const {
   std::lock_guard<std::mutex> g(mu_);
   auto it = histograms_.find(name);

@@ -48,6 +48,10 @@ class metrics {
   void observe(const std::string& name, const std::string& labels, double value,
                const std::vector<double>& bounds);
   uint64_t counter(const std::string& name, const std::string& labels = {}) const;
+  /// Every series of counter `name` as it stands, by labels (empty when never counted).
+  std::map<std::string, uint64_t> counter_series(const std::string& name) const;
+  /// Every series of gauge `name` as it stands, by labels (empty when never set).
+  std::map<std::string, double> gauge_series(const std::string& name) const;
 
   struct histogram_view {
     std::vector<double> bounds;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -23,11 +24,14 @@ class rate_limiter {
   void acquire(const std::string& key, double reserve = 0);
   /// Current level of each key's bucket, for /admin/v1/system.
   std::map<std::string, double> levels();
+  /// Tokens taken (Lever calls made) per key since start, named as levels() names them.
+  std::map<std::string, uint64_t> calls();
 
  private:
   double rate_, burst_;
   std::mutex mu_;
   std::map<std::string, core::token_bucket> buckets_;
+  std::map<std::string, uint64_t> taken_;  ///< by key: tokens taken since start
 };
 
 }  // namespace vouch::actors

@@ -18,9 +18,13 @@ std::string token_fingerprint(const std::string& token) {
 }  // namespace
 
 admin_api::admin_api(actors::engine_context& ctx, net::http_client& http)
-    : impl_(std::make_shared<impl>(ctx, http)) {}
+    : impl_(std::make_shared<impl>(ctx, http)) {
+  impl_->start_sampling();
+}
 
-admin_api::~admin_api() = default;
+admin_api::~admin_api() {
+  impl_->stop_sampling();
+}
 
 void admin_api::handle(net::http_request&& req, net::responder respond) {
   answer a{std::move(respond), &impl_->ctx.stats, "unknown", {}, {}};
@@ -250,6 +254,11 @@ void admin_api::impl::route(call& c, answer& a) {
   if (n == 1 && is(0, "system")) {
     a.route = "system";
     if (method_is(c, {"GET"}, a)) system(a);
+    return;
+  }
+  if (n == 2 && is(0, "system") && is(1, "history")) {
+    a.route = "system_history";
+    if (method_is(c, {"GET"}, a)) system_history(a);
     return;
   }
   a.not_found("no route /admin/v1/" + (n ? s[0] : std::string{}) + (n > 1 ? "/..." : ""));

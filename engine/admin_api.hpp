@@ -35,7 +35,9 @@ class admin_api {
   // -- constructors ----------------------------------------------------------------------
 
   /// `ctx` and `http` must outlive every request handed to handle(), including answers
-  /// still waiting for a commit or a Lever call.
+  /// still waiting for a commit or a Lever call. Starts the thread that samples the
+  /// engine's figures every 10 s for GET /admin/v1/system/history (engine/admin/history.cpp);
+  /// the destructor stops it and waits for it.
   admin_api(actors::engine_context& ctx, net::http_client& http);
   ~admin_api();
   admin_api(const admin_api&) = delete;

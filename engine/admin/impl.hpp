@@ -317,6 +317,8 @@ using admin::call;
 using admin::json;
 using admin::slot_ptr;
 
+struct history_sampler;  ///< engine/admin/history.cpp
+
 struct admin_api::impl : std::enable_shared_from_this<impl> {
   impl(actors::engine_context& c, net::http_client& h) : ctx(c), http(h) {}
 
@@ -394,6 +396,13 @@ struct admin_api::impl : std::enable_shared_from_this<impl> {
   }
   json lever_health(const std::string& org) const;
   void system(const answer& a);
+  /// GET /admin/v1/system/history (engine/admin/history.cpp): the last hour, every 10 s.
+  void system_history(const answer& a);
+  /// The thread that samples the history: started by admin_api's constructor, stopped
+  /// (and joined) by its destructor.
+  void start_sampling();
+  void stop_sampling();
+  std::shared_ptr<history_sampler> sampler;
   /// POST /admin/v1/backup (engine/admin/backup.cpp); one at a time.
   void backup(const call& c, const answer& a);
   std::atomic<bool> backup_running{false};

@@ -144,7 +144,7 @@ function every(ms, fn) {
   }, ms);
 }
 function signOut(text) {
-  sessionStorage.removeItem("vouchToken"); token = "";
+  sessionStorage.removeItem("vouchToken"); token = ""; historyCache = null;
   clearInterval(refresh);
   $("nav").hidden = true;
   $("view").replaceChildren(signinView(text));
@@ -604,9 +604,211 @@ function stat(label, value, sub) {
   return h("div", {}, h("div", { class: "stat" }, value), h("div", { class: "muted small" }, label),
            sub ? h("div", { class: "small" }, sub) : null);
 }
+// -- charts: the last hour, as inline SVG ------------------------------------------------
+// GET /system/history gives a sample every 10 s for the last hour; each chart is an SVG
+// built here (no library, no canvas), scaled to its column through its viewBox.
+const SVG_NS = "http://www.w3.org/2000/svg";
+function svgEl(tag, attrs, ...kids) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {}))
+    if (v !== undefined && v !== null && v !== false) e.setAttribute(k, String(v));
+  for (const c of kids.flat(9)) {
+    if (c === undefined || c === null || c === false) continue;
+    e.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+const HOUR_MS = 3600 * 1000;
+const CHART = { w: 360, h: 150, l: 42, r: 10, t: 10, b: 22 };  // viewBox and plot margins
+let historyCache = null;  // { fetched, data }: a new sample only comes every 10 s
+async function systemHistory() {
+  if (historyCache && Date.now() - historyCache.fetched < 5000) return historyCache.data;
+  const data = await api("GET", "/system/history");
+  historyCache = { fetched: Date.now(), data };
+  return data;
+}
+function niceMax(v) {
+  if (!(v > 0)) return 1;
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p + 1e-9) return m * p;
+  return 10 * p;
+}
+function fmtNum(v) {
+  if (v === null || v === undefined) return "—";
+  const a = Math.abs(v);
+  if (a >= 10000) return Math.round(v / 1000) + "k";
+  if (a >= 1000) return (v / 1000).toFixed(1).replace(/\.0$/, "") + "k";
+  if (a >= 100 || Number.isInteger(v)) return String(Math.round(v));
+  return String(Number(v.toFixed(a >= 10 ? 1 : 2)));  // 12.5, 4.2, 0.05
+}
+const fmtMs = (v) => (v === null || v === undefined ? "—" : fmtNum(v) + " ms");
+const perMin = (n, x) => (x.span_s > 0 ? (n * 60) / x.span_s : null);
+// The time axis: the hour that ends with the newest sample, ticks every 15 min.
+function xScale(t1) {
+  const t0 = t1 - HOUR_MS, { w, l, r } = CHART;
+  return (t) => l + ((t - t0) / HOUR_MS) * (w - l - r);
+}
+function timeAxis(x, t1, bottom, labelled) {
+  return [0, 15, 30, 45, 60].map((m) => {
+    const px = x(t1 - m * 60000);
+    return svgEl("g", { class: "tick" }, svgEl("line", { x1: px, x2: px, y1: CHART.t, y2: bottom, class: "grid" }),
+      (labelled || [0, 15, 30, 45, 60]).includes(m) ? svgEl("text", { x: px, y: bottom + 14,
+        "text-anchor": m === 0 ? "end" : m === 60 ? "start" : "middle" }, m === 0 ? "now" : "−" + m + " min") : null);
+  });
+}
+function emptyNote(height) {
+  return svgEl("text", { x: CHART.w / 2, y: height / 2, "text-anchor": "middle", class: "note" },
+           "No samples yet: the first comes 10 s after vouchd starts.");
+}
+function legend(items) {
+  return h("div", { class: "legend" }, items.map((it) =>
+    h("span", { class: "key " + it.cls + (it.dashed ? " dashed" : "") }, h("i", { "aria-hidden": "true" }),
+      it.name, it.value !== undefined ? h("b", {}, " " + it.value) : null)));
+}
+function chartBox(id, title, sub, legendItems, svg) {
+  return h("figure", { class: "chart", id: id + "-box" },
+    h("figcaption", {}, h("b", {}, title), sub ? h("span", { class: "muted small" }, " " + sub) : null),
+    legendItems ? legend(legendItems) : null, svg);
+}
+/// A line chart of `series` ({name, cls, dashed, points: [[at, value | null]]}) over the hour
+/// ending at `t1`. A null value or a gap of more than two intervals breaks the line; the
+/// newest point of each series has a dot.
+function lineChart(id, label, series, t1, fmt) {
+  const { w, h: ht, t, b, l, r } = CHART, bottom = ht - b;
+  const svg = svgEl("svg", { id, class: "plot", viewBox: "0 0 " + w + " " + ht, role: "img", "aria-label": label,
+                         preserveAspectRatio: "xMidYMid meet" }, svgEl("title", {}, label));
+  const all = series.flatMap((x) => x.points.map((p) => p[1])).filter((v) => v !== null && v !== undefined);
+  if (!t1) { svg.appendChild(emptyNote(ht)); svg.setAttribute("data-samples", "0"); return svg; }
+  const x = xScale(t1), top = niceMax(Math.max(0, ...all));
+  const y = (v) => t + (1 - v / top) * (bottom - t);
+  const r1 = (v) => Math.round(v * 10) / 10;
+  svg.append(...timeAxis(x, t1, bottom));
+  for (const f of [0, 0.5, 1]) {
+    svg.append(svgEl("line", { x1: l, x2: w - r, y1: y(top * f), y2: y(top * f), class: f ? "grid" : "axis" }),
+      svgEl("text", { x: l - 4, y: y(top * f) + 3.5, "text-anchor": "end" }, fmt(top * f)));
+  }
+  let drawn = 0;
+  for (const sr of series) {
+    let d = "", prev = null, last = null, max = null;
+    for (const [at, v] of sr.points) {
+      if (v === null || v === undefined || at < t1 - HOUR_MS) { prev = null; continue; }
+      const gap = prev === null || at - prev > 25000;
+      d += (gap ? "M" : "L") + r1(x(at)) + " " + r1(y(v));
+      prev = at; last = [at, v]; max = max === null ? v : Math.max(max, v); drawn++;
+    }
+    svg.append(svgEl("path", { d: d || "M0 0", class: "line " + sr.cls + (sr.dashed ? " dashed" : ""),
+                           "data-series": sr.name, "data-max": max === null ? "" : max, "data-empty": d ? null : "" }));
+    if (last) svg.append(svgEl("circle", { cx: r1(x(last[0])), cy: r1(y(last[1])), r: 2.2, class: "dot " + sr.cls }));
+  }
+  svg.setAttribute("data-samples", String(drawn));
+  return svg;
+}
+/// Breakers: one lane per target, coloured by state over time (closed, open, half-open).
+function breakerChart(id, label, samples, t1) {
+  const targets = new Map();  // target -> was it ever not closed
+  for (const x of samples)
+    for (const [k, v] of Object.entries(x.breakers || {})) targets.set(k, targets.get(k) || v !== "closed");
+  const names = [...targets.keys()].sort((a, b) => (targets.get(b) - targets.get(a)) || a.localeCompare(b));
+  const lane = 16, gap = 5, left = 104, { w, t, b, r } = CHART;
+  const bottom = t + Math.max(names.length, 1) * (lane + gap), ht = bottom + b;
+  const svg = svgEl("svg", { id, class: "plot", viewBox: "0 0 " + w + " " + ht, role: "img", "aria-label": label,
+                         "data-lanes": names.length }, svgEl("title", {}, label));
+  if (!t1) { svg.appendChild(emptyNote(ht)); return svg; }
+  if (!names.length) {
+    svg.appendChild(svgEl("text", { x: w / 2, y: ht / 2, "text-anchor": "middle", class: "note" },
+                      "No calls made yet: every target is closed."));
+    return svg;
+  }
+  const t0 = t1 - HOUR_MS, x = (at) => left + ((at - t0) / HOUR_MS) * (w - left - r);
+  svg.append(...timeAxis(x, t1, bottom, [0, 30, 60]));  // a narrower plot: fewer labels
+  names.forEach((name, i) => {
+    const y0 = t + i * (lane + gap);
+    const short = name.length > 17 ? name.slice(0, 16) + "…" : name;
+    svg.append(svgEl("text", { x: left - 6, y: y0 + lane / 2 + 3.5, "text-anchor": "end", class: "lane-name" },
+                 svgEl("title", {}, name), short),
+               svgEl("rect", { x: left, y: y0, width: w - left - r, height: lane, class: "lane" }));
+    // Runs of one state become one rectangle.
+    let run = null;
+    const flush = () => {
+      if (!run) return;
+      const x0 = Math.max(left, x(run.from)), x1 = x(run.to);
+      svg.append(svgEl("rect", { x: Math.round(x0 * 10) / 10, y: y0, width: Math.max(0.8, Math.round((x1 - x0) * 10) / 10),
+                             height: lane, class: "st st-" + run.state, "data-target": name, "data-state": run.state },
+                   svgEl("title", {}, name + ": " + run.state.replace("_", "-") + " " + fmtTime(run.from) + " – " + fmtTime(run.to))));
+      run = null;
+    };
+    for (const smp of samples) {
+      const st = (smp.breakers || {})[name];
+      const from = smp.at - smp.span_s * 1000;
+      if (!st || smp.at < t0) { flush(); continue; }
+      if (run && run.state === st && from - run.to < 25000) run.to = smp.at;
+      else { flush(); run = { state: st, from, to: smp.at }; }
+    }
+    flush();
+  });
+  return svg;
+}
+function historyCharts(hist) {
+  const samples = (hist && hist.samples) || [];
+  const t1 = samples.length ? samples[samples.length - 1].at : 0;
+  const newest = samples[samples.length - 1];
+  const pts = (f) => samples.map((x) => [x.at, f(x)]);
+  const ms = (v) => (v === null || v === undefined ? null : v * 1000);
+  const sum = (f) => samples.reduce((n, x) => n + f(x), 0);
+  // The newest value a series has (a quiet interval has no latency).
+  const lastOf = (f) => {
+    for (let i = samples.length - 1; i >= 0; i--) {
+      const v = f(samples[i]);
+      if (v !== null && v !== undefined) return v;
+    }
+    return null;
+  };
+  const charts = [];
+
+  const acc = (x) => perMin(x.webhooks.accepted, x), ref = (x) => perMin(x.webhooks.refused, x);
+  charts.push(chartBox("chart-webhooks", "Webhooks", "per minute", [
+    { name: "accepted", cls: "c-ok", value: fmtNum(sum((x) => x.webhooks.accepted)) + " in the hour" },
+    { name: "refused", cls: "c-bad", value: fmtNum(sum((x) => x.webhooks.refused)) + " in the hour" }],
+    lineChart("chart-webhooks", "Webhooks accepted and refused per minute, last hour",
+      [{ name: "accepted", cls: "c-ok", points: pts(acc) }, { name: "refused", cls: "c-bad", points: pts(ref) }], t1, fmtNum)));
+
+  charts.push(chartBox("chart-latency", "Webhook ack latency", "per 10 s", [
+    { name: "p50", cls: "c-accent", value: fmtMs(lastOf((x) => ms(x.ack_seconds.p50))) },
+    { name: "p99", cls: "c-run", value: fmtMs(lastOf((x) => ms(x.ack_seconds.p99))) }],
+    lineChart("chart-latency", "Webhook ack latency p50 and p99 in milliseconds, last hour",
+      [{ name: "p50", cls: "c-accent", points: pts((x) => ms(x.ack_seconds.p50)) },
+       { name: "p99", cls: "c-run", points: pts((x) => ms(x.ack_seconds.p99)) }], t1, fmtMs)));
+
+  charts.push(chartBox("chart-outbox", "Outbox", "commands", [
+    { name: "pending", cls: "c-accent", value: fmtNum(lastOf((x) => x.outbox.pending)) },
+    { name: "dead letters", cls: "c-bad", value: fmtNum(lastOf((x) => x.outbox.dead)) }],
+    lineChart("chart-outbox", "Outbox backlog and dead letters, last hour",
+      [{ name: "pending", cls: "c-accent", points: pts((x) => x.outbox.pending) },
+       { name: "dead", cls: "c-bad", points: pts((x) => x.outbox.dead) }], t1, fmtNum)));
+
+  const keys = [...new Set(samples.flatMap((x) => Object.keys(x.lever.calls)))].sort();
+  const other = samples.some((x) => x.lever.other_calls > 0);
+  const keySeries = keys.map((k, i) => ({ name: k, cls: "c" + (i % 6),
+    points: pts((x) => perMin(x.lever.calls[k] || 0, x)) }));
+  if (other) keySeries.push({ name: "other keys", cls: "c-muted", points: pts((x) => perMin(x.lever.other_calls, x)) });
+  const budget = { name: "budget per key", cls: "c-muted", dashed: true, points: pts((x) => perMin(x.lever.budget, x)) };
+  charts.push(chartBox("chart-lever", "Lever calls per key", "per minute, against the budget",
+    [...keySeries.map((k) => ({ name: k.name, cls: k.cls, value: fmtNum(sum((x) => k.name === "other keys" ? x.lever.other_calls : x.lever.calls[k.name] || 0)) + " in the hour" })),
+     { name: "budget", cls: "c-muted", dashed: true, value: newest ? fmtNum(perMin(newest.lever.budget, newest)) + "/min" : "—" }],
+    lineChart("chart-lever", "Lever calls per minute per API key against the per-key budget, last hour",
+      [...keySeries, budget], t1, fmtNum)));
+
+  charts.push(chartBox("chart-breakers", "Breakers", "state over time", [
+    { name: "closed", cls: "st-closed" }, { name: "half-open", cls: "st-half_open" }, { name: "open", cls: "st-open" }],
+    breakerChart("chart-breakers", "Breaker state per target over the last hour", samples, t1)));
+  return charts;
+}
 async function viewSystem({ gen }) {
+  // The history is optional: an older vouchd without it still shows the figures.
+  const histP = systemHistory().catch((e) => { if (e.status === 401) throw e; return { error: e.message }; });
   const s = await api("GET", "/system");
   const breakers = (await api("GET", "/breakers")).items || [];
+  const hist = await histP;
   const a = s.actors || {}, st = s.store || {}, q = s.outbox_queue || {}, ob = s.outbox || {}, lm = s.storage || {};
   const md = a.mailbox_depth || {};
   const byOrg = Object.entries(a.by_org || {}).map(([org, v]) => h("tr", {},
@@ -621,6 +823,9 @@ async function viewSystem({ gen }) {
       h("span", { class: "muted small", id: "sys-updated" }, "updated " + fmtTime(Date.now()) + " · every 2 s")),
     h("div", { class: "row" }, h("span", { class: "badge " + (s.ready ? "ok" : "bad") }, s.ready ? "ready" : "not ready"),
       s.draining ? h("span", { class: "badge bad" }, "draining") : null),
+    card("Last hour", h("p", { class: "small muted" }, "A sample every 10 s, kept in vouchd's memory (a restart starts afresh)."),
+      hist.error ? h("p", { class: "callout bad" }, "History unavailable: " + hist.error)
+                 : h("div", { class: "charts", id: "charts" }, historyCharts(hist))),
     h("div", { class: "grid", id: "system" },
       card("Candidate actors", h("div", { class: "stats" }, stat("resident", num(a.resident)), stat("total", num(a.total)),
           stat("activations", num(a.activations))),

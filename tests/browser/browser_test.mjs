@@ -218,6 +218,7 @@ passivate_after = "30s"
   await waitFor("vouchd GET /healthz == 200", async () => (await http("GET", publicUrl + "/healthz")).status,
                 (s) => s === 200);
   const w = { dir, leverRoot, platformUrl, publicUrl, adminUrl, token, vlog };
+  opt.adminOrigin = adminUrl + "/";
   w.admin = (method, p, body) => ok(method, adminUrl + "/admin/v1" + p, body,
                                     { Authorization: "Bearer " + token });
   w.lever = (method, p, body) => ok(method, leverRoot + "/_sim/" + p, body);
@@ -315,6 +316,10 @@ async function newPage(browser, width, problems) {
   const context = await browser.newContext({ viewport: { width, height: width > 500 ? 900 : 844 } });
   const page = await context.newPage();
   page.on("pageerror", (e) => problems.push(`page error at ${width}px: ${e.message}`));
+  page.on("request", (r) => {
+    if (!r.url().startsWith(opt.adminOrigin) && !r.url().startsWith("data:"))
+      problems.push(`request outside vouchd at ${width}px: ${r.url()}`);
+  });
   page.on("console", (m) => {
     // Chromium logs every non-2xx fetch; the wrong-token sign-in is meant to get its 401.
     if (m.type() === "error" && !/Failed to load resource.*\b(401|404|409)\b/.test(m.text()))
@@ -342,6 +347,53 @@ async function noSideScroll(page, what) {
 async function go(page, w, hash, readySelector) {
   await page.goto(w.adminUrl + "/admin/" + hash);
   await page.locator(readySelector).first().waitFor();
+}
+
+/// The System view's last hour: five inline SVG charts (no canvas, no library) drawn from
+/// GET /system/history, with data once a sample covers the webhooks sent above (the first
+/// sample comes 10 s after vouchd starts; the view polls every 2 s).
+const CHARTS = ["chart-webhooks", "chart-latency", "chart-outbox", "chart-lever", "chart-breakers"];
+async function checkCharts(page, w, width) {
+  const hist = await waitFor("a history sample that counts accepted webhooks",
+    () => w.admin("GET", "/system/history"),
+    (j) => j.interval_s === 10 && j.samples.some((x) => x.webhooks.accepted > 0), 30000);
+  check(hist.samples.length <= 360, "more than an hour of samples");
+  for (const id of CHARTS) await page.locator(`#charts svg#${id}`).waitFor();
+  // The page re-renders every 2 s and fetches the history at most every 5 s.
+  const series = (id, name) => page.locator(`#${id} path[data-series="${name}"]`).getAttribute("data-max");
+  await waitFor(`the webhook chart at ${width} px to draw accepted webhooks`,
+    () => series("chart-webhooks", "accepted"), (v) => Number(v) > 0, 20000);
+  await waitFor(`the latency chart at ${width} px to draw a p99`,
+    () => series("chart-latency", "p99"), (v) => Number(v) > 0, 10000);
+  // A line needs two samples: 20 s after vouchd started.
+  await waitFor(`the webhook chart at ${width} px to draw a line`,
+    () => page.locator('#chart-webhooks path[data-series="accepted"]').getAttribute("d"),
+    (d) => /L/.test(d || ""), 30000);
+  const drawn = await page.evaluate((ids) => ids.map((id) => {
+    const svg = document.getElementById(id);
+    const r = svg.getBoundingClientRect();
+    return { id, tag: svg.namespaceURI + " " + svg.localName, width: r.width,
+             samples: Number(svg.getAttribute("data-samples") || 0),
+             lines: [...svg.querySelectorAll("path.line")].filter((p) => /L/.test(p.getAttribute("d"))).length,
+             series: [...svg.querySelectorAll("path.line")].map((p) => p.dataset.series),
+             states: [...svg.querySelectorAll("rect.st")].map((r) => r.dataset.target + "=" + r.dataset.state) };
+  }), CHARTS);
+  for (const c of drawn) {
+    check(c.tag === "http://www.w3.org/2000/svg svg", `${c.id} is not an inline SVG: ${c.tag}`);
+    check(c.width >= (width > 500 ? 300 : 280) && c.width <= width,
+          `${c.id} is ${Math.round(c.width)} px wide at ${width} px`);
+  }
+  const by = Object.fromEntries(drawn.map((c) => [c.id, c]));
+  check(by["chart-webhooks"].lines >= 1, "the webhook chart draws no line: " + JSON.stringify(by["chart-webhooks"]));
+  check(by["chart-outbox"].series.includes("pending") && by["chart-outbox"].series.includes("dead"),
+        "the outbox chart lacks pending or dead: " + JSON.stringify(by["chart-outbox"]));
+  // Lever calls were made with acme's key: its line, named by fingerprint, and the budget.
+  check(by["chart-lever"].series.some((n) => /^lever:/.test(n)) && by["chart-lever"].series.includes("budget per key"),
+        "the Lever chart lacks a key or the budget: " + JSON.stringify(by["chart-lever"]));
+  check(by["chart-breakers"].states.some((x) => x === "platform=closed") &&
+        by["chart-breakers"].states.some((x) => /^lever:.*=closed$/.test(x)),
+        "the breaker chart lacks platform or Lever lanes: " + JSON.stringify(by["chart-breakers"]));
+  log(`charts at ${width} px:`, drawn.map((c) => `${c.id} ${Math.round(c.width)}px ${c.samples || c.states.length}`).join(", "));
 }
 
 async function browse(chromium, w, ids) {
@@ -473,6 +525,7 @@ async function browse(chromium, w, ids) {
     await page.locator("#breakers tr[data-breaker^='lever:']").first().waitFor();
     await page.locator("#breakers tr[data-breaker='platform']").waitFor();
     check(!(await page.locator("#breakers").textContent()).includes("open"), "a breaker shows open");
+    await checkCharts(page, w, 1280);
     await shot(page, "system-1280");
 
     // ---- 390 px: every main page, no sideways page scroll ----
@@ -489,6 +542,7 @@ async function browse(chromium, w, ids) {
     ];
     for (const [name, hash, sel] of pages) {
       await go(phone, w, hash, sel);
+      if (name === "system") await checkCharts(phone, w, 390);
       await noSideScroll(phone, name + " at 390 px");
       await shot(phone, name + "-390");
     }
