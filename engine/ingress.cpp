@@ -2,9 +2,12 @@
 
 #include <simdjson.h>
 
+#include <spdlog/spdlog.h>
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "actors/prospects.hpp"
 #include "actors/wall_clock.hpp"
@@ -68,6 +71,38 @@ bool parse_object(const std::string& body, simdjson::dom::object& obj, std::stri
     return false;
   }
   return true;
+}
+
+/// Logs a refused delivery (msg=webhook_refused: source, org, status, code, reason, the
+/// delivery id when known; never a secret or a signature) at most 20 lines a second: a
+/// flood of forged requests must not fill the disk. What was left out is counted on the
+/// next line that goes out (suppressed=N).
+void log_refusal(const std::string& source, const std::string& org, unsigned status,
+                 const char* code, const std::string& reason, std::string_view delivery) {
+  static std::mutex mu;
+  static int64_t window = 0;
+  static int in_window = 0;
+  static uint64_t suppressed = 0;
+  uint64_t dropped = 0;
+  {
+    std::lock_guard<std::mutex> g(mu);
+    const int64_t second = now_ms() / 1000;
+    if (second != window) {
+      window = second;
+      in_window = 0;
+    }
+    if (++in_window > 20) {
+      ++suppressed;
+      return;
+    }
+    dropped = std::exchange(suppressed, 0);
+  }
+  // Ids from outside are shown only when they are plain ids (no log injection).
+  const bool plain = !delivery.empty() && !core::external_id_problem(delivery);
+  spdlog::warn(
+      "msg=webhook_refused source={} org={:?} status={} code={} reason={:?} delivery={:?} "
+      "suppressed={}",
+      source, org, status, code, reason, plain ? std::string(delivery) : std::string(), dropped);
 }
 
 const std::vector<double> ack_seconds_bounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -218,8 +253,10 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std
                             bool hired_path) {
   const std::string source = hired_path ? "lever_hired" : "lever_stage_change";
   const auto kind = hired_path ? actors::webhook_kind::hired : actors::webhook_kind::stage_change;
+  std::string_view delivery;  // Lever's token, once read: the delivery's id in the logs
   auto fail = [&](unsigned status, const char* code, const std::string& msg) {
     ctx_.stats.inc("vouch_webhooks_total", "source=\"" + source + "\",outcome=\"" + code + "\"");
+    log_refusal(source, org_id, status, code, msg, delivery);
     // A wrong signature token pasted into the connection shows in the org's health.
     if (status == 401 && ctx_.orgs->find(org_id))
       ctx_.health.webhook(org_id, kind, false, now_ms());
@@ -255,6 +292,7 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std
     return fail(400, "bad_request", "event: expected a string");
   if (obj["token"].get_string().get(token))
     return fail(400, "bad_request", "token: expected a string");
+  delivery = token;
   if (obj["signature"].get_string().get(signature))
     return fail(401, "bad_signature", "signature: missing");
   if (!core::lever_signature_valid(sig_token, token, triggered_at, signature))
@@ -316,6 +354,7 @@ void ingress::platform_event(net::http_request&& req, reply_fn respond) {
   auto fail = [&](unsigned status, const char* code, const std::string& msg) {
     ctx_.stats.inc("vouch_webhooks_total",
                    "source=\"platform\",outcome=\"" + std::string(code) + "\"");
+    log_refusal(source, "", status, code, msg, req.header("webhook-id"));
     respond(error_response(status, code, msg));
   };
   simdjson::dom::object obj;
@@ -404,6 +443,7 @@ void ingress::prospect_created(const simdjson::dom::object& obj, const actors::o
                                const std::string& msg_id, reply_fn respond) {
   auto fail = [&](const std::string& msg) {
     ctx_.stats.inc("vouch_webhooks_total", "source=\"platform\",outcome=\"bad_request\"");
+    log_refusal("platform", org.rec.id, 400, "bad_request", msg, msg_id);
     respond(error_response(400, "bad_request", msg));
   };
   simdjson::dom::object p;

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 
@@ -86,6 +87,15 @@ BOOST_AUTO_TEST_CASE(figures_per_org_and_target_follow_a_candidate_and_ignore_ma
           m, R"(vouch_org_webhooks_total{org="acme",kind="stage_change",outcome="accepted"})"),
       1);
   BOOST_CHECK(m.find("no-such-org") == std::string::npos);
+  // The refusal is in the log, with why (metrics count it, the log says which and why).
+  const std::string log = [&] {
+    std::ifstream in(e.daemon->log_path());
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }();
+  BOOST_CHECK_MESSAGE(
+      log.find("msg=webhook_refused source=lever_stage_change "
+               "org=\"no-such-org\" status=404 code=unknown_org") != std::string::npos,
+      log);
   BOOST_CHECK_GE(
       series_value(m, R"(vouch_outgoing_call_seconds_count{target="lever",outcome="ok"})"), 1);
   BOOST_CHECK_EQUAL(
