@@ -272,6 +272,14 @@ dispatcher_impl::behavior_type dispatcher(dispatcher_impl::stateful_pointer<disp
     ctx->stats.set("vouch_breaker_state", label, breaker_gauge(b.state));
   };
 
+  // The queue gauges, after anything that changes what is waiting, in flight or unsettled.
+  auto publish_queue = [=]() {
+    const auto& st = self->state;
+    ctx->stats.set("vouch_commands_pending", "",
+                   static_cast<double>(st.queue.waiting() + st.unsettled.size()));
+    ctx->stats.set("vouch_commands_in_flight", "", static_cast<double>(st.queue.in_flight()));
+  };
+
   // Sends every due command that has an idle worker of its target.
   auto pump = [=]() {
     auto& st = self->state;
@@ -279,7 +287,6 @@ dispatcher_impl::behavior_type dispatcher(dispatcher_impl::stateful_pointer<disp
       if (c.kind == core::command_kind::prospect_export) {
         auto* job = job_of(*ctx, st.exports, export_id_of(c));
         if (job && job->state == core::export_state::cancelled) {
-          // Cancelled: the prospect stays stored for a later export; nothing goes out.
           // Cancelled: the owner puts the prospect back to stored; nothing goes out.
           self->send(st.prospects, export_drop_atom::value, c);
           return outbox_queue::verdict::drop;
@@ -325,9 +332,7 @@ dispatcher_impl::behavior_type dispatcher(dispatcher_impl::stateful_pointer<disp
                      std::string("kind=\"") + core::to_string(c.kind) + "\"");
       return outbox_queue::verdict::send;
     });
-    ctx->stats.set("vouch_commands_pending", "",
-                   static_cast<double>(st.queue.waiting() + st.unsettled.size()));
-    ctx->stats.set("vouch_commands_in_flight", "", static_cast<double>(st.queue.in_flight()));
+    publish_queue();
   };
 
   auto arm = [=]() {
@@ -500,6 +505,7 @@ dispatcher_impl::behavior_type dispatcher(dispatcher_impl::stateful_pointer<disp
         if (it == self->state.unsettled.end()) return;
         if (!failed) {
           self->state.unsettled.erase(it);
+          publish_queue();  // the last settled result leaves the gauge at 0, not 1
           return;
         }
         // The candidate could not commit the result (storage full or failing): hand it over
