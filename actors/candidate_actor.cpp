@@ -101,20 +101,22 @@ candidate_actor::behavior_type candidate(candidate_actor::stateful_pointer<candi
                     return;
                   }
                   if (!r.ok()) {
-                    spdlog::error("msg=commit_failed org={} opp={} error={:?}", in.org, in.opp,
-                                  r.message());
+                    spdlog::error("msg=commit_failed org={} opp={} error={:?} delivery={:?}",
+                                  in.org, in.opp, r.message(), in.delivery_id);
                     ctx->stats.inc("vouch_candidate_commit_failures_total");
                     finish(in, delivery_outcome::unavailable);
                     return;
                   }
+                  const std::string delivery =
+                      in.delivery_id.empty() ? std::string() : " delivery=" + in.delivery_id;
                   for (const auto& h : t.history) {
                     if (h.from != h.to)
                       spdlog::info(
-                          "msg=transition org={} opp={} from={} to={} event={} detail={:?}",
-                          t.next.org, t.next.opp, h.from, h.to, h.event, h.detail);
+                          "msg=transition org={} opp={} from={} to={} event={} detail={:?}{}",
+                          t.next.org, t.next.opp, h.from, h.to, h.event, h.detail, delivery);
                     else
-                      spdlog::debug("msg=recorded org={} opp={} state={} event={} detail={:?}",
-                                    t.next.org, t.next.opp, h.to, h.event, h.detail);
+                      spdlog::debug("msg=recorded org={} opp={} state={} event={} detail={:?}{}",
+                                    t.next.org, t.next.opp, h.to, h.event, h.detail, delivery);
                   }
                   self->state.rec = t.next;
                   self->state.exists = true;

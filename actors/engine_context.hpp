@@ -40,6 +40,9 @@ struct candidate_input {
   /// Lever deliveries: a digest of the delivery's data. The same identity (dedupe_key) with
   /// another digest is a forgery ("" = not checked).
   std::string delivery_digest;
+  /// The sender's id of this delivery (Lever's token, the platform's webhook-id), so that
+  /// every log line about it can be found from the sender's side ("" = internal event).
+  std::string delivery_id;
   bool create_if_missing = true;  ///< false: report.completed etc. for unknown candidates
   core::command dead_command;     ///< command_dead: the outbox entry as it now stands
   delivery_done done;             ///< may be empty

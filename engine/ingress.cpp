@@ -346,6 +346,8 @@ void ingress::lever_webhook(net::http_request&& req, reply_fn respond, const std
   in.dedupe_key = dedupe_hash("lever|" + org_id + "|" + (hired_path ? "hired" : "stage_change") +
                               "|" + std::string(token) + "|" + std::to_string(triggered_at));
   in.delivery_digest = core::hmac_sha256("vouch-delivery-data", simdjson::minify(data_el));
+  // Lever's token names the delivery in our logs (only when it is a plain id).
+  if (!core::external_id_problem(token)) in.delivery_id = std::string(token);
   deliver(ctx_, std::move(in), std::move(respond), source, false);
 }
 
@@ -415,6 +417,7 @@ void ingress::platform_event(net::http_request&& req, reply_fn respond) {
   in.opp = std::string(opp);
   in.create_if_missing = false;
   in.dedupe_key = dedupe_hash("platform|" + in.org + "|" + req.header("webhook-id"));
+  in.delivery_id = req.header("webhook-id");  // checked above: a plain id
   deliver(ctx_, std::move(in), std::move(respond), source, true);
 }
 

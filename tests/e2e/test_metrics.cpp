@@ -71,7 +71,9 @@ BOOST_AUTO_TEST_CASE(a_fresh_daemon_exports_every_family_with_help_and_its_alert
 BOOST_AUTO_TEST_CASE(figures_per_org_and_target_follow_a_candidate_and_ignore_made_up_orgs) {
   env e;
   auto org = e.setup_org("acme", default_templates());
-  expect_accepted(e.stage_change(org, "opp-1"), "trigger");
+  json delivery;
+  expect_accepted(e.stage_change(org, "opp-1", "stage-refcheck", std::nullopt, &delivery),
+                  "trigger");
   e.wait_state("acme", "opp-1", {"awaiting_references"}, 20s);
   // A webhook for an org that does not exist adds no per-org series (no cardinality attack).
   http("POST", e.daemon->public_url() + "/webhooks/lever/no-such-org/stage-change", "{}");
@@ -92,6 +94,11 @@ BOOST_AUTO_TEST_CASE(figures_per_org_and_target_follow_a_candidate_and_ignore_ma
     std::ifstream in(e.daemon->log_path());
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }();
+  // The transition the webhook caused names its delivery by Lever's token.
+  BOOST_CHECK_MESSAGE(
+      log.find("from=idle to=resolving event=lever.stage_change") != std::string::npos &&
+          log.find("delivery=" + delivery.value("token", std::string("?"))) != std::string::npos,
+      log);
   BOOST_CHECK_MESSAGE(
       log.find("msg=webhook_refused source=lever_stage_change "
                "org=\"no-such-org\" status=404 code=unknown_org") != std::string::npos,
