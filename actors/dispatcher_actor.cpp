@@ -435,6 +435,8 @@ dispatcher_impl::behavior_type dispatcher(dispatcher_impl::stateful_pointer<disp
           if (d.counts) ++cmd.attempts;
           cmd.failing_since = d.failing_since;
           cmd.last_error = out.error;
+          core::remember_attempt(
+              cmd, {now, static_cast<int32_t>(out.status), outcome_label(outcome_kind), out.error});
           if (!d.dead) {
             spdlog::warn(
                 "msg=retry command={} kind={} org={} opp={} attempts={} status={} retry_in_ms={} "

@@ -314,6 +314,10 @@ std::vector<field> all_fields() {
       {"actors", "max_resident", kind::integer, false, "an integer >= 100",
        integer([](config& c) -> int64_t& { return c.actors.max_resident; }, 100,
                std::numeric_limits<int64_t>::max())},
+      // [log] (added by vouch; docs/configuration.md#log)
+      {"log", "format", kind::text, false, "\"text\" or \"json\"",
+       checked_text([](config& c) -> std::string& { return c.log.format; },
+                    [](std::string_view v) { return v == "text" || v == "json"; })},
   };
   for (auto& f : retry_fields("lever", [](config& c) -> retry_config& { return c.lever.retry; }))
     table.push_back(std::move(f));

@@ -95,6 +95,11 @@ struct actors_config {
   int64_t max_resident = 100000;
 };
 
+/// Added by vouch (docs/configuration.md#log): how each log line is written.
+struct log_config {
+  std::string format = "text";  ///< "text": key=value lines; "json": one JSON object per line.
+};
+
 struct config {
   server_config server;
   storage_config storage;
@@ -104,6 +109,7 @@ struct config {
   mail_config mail;
   timing_config timing;
   actors_config actors;
+  log_config log;
 };
 
 /// `cfg` is usable only when `errors` is empty. Every problem is reported, not just the

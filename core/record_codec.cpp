@@ -14,6 +14,7 @@ constexpr uint8_t candidate_v4 = 4;  // + held_report_request, held_report_url a
 constexpr uint8_t history_v1 = 1;
 constexpr uint8_t command_v1 = 1;
 constexpr uint8_t command_v2 = 2;  // + failing_since at the end
+constexpr uint8_t command_v3 = 3;  // + recent_attempts at the end
 constexpr uint8_t org_v1 = 1;
 constexpr uint8_t template_v1 = 1;
 constexpr uint8_t prospect_v1 = 1;
@@ -130,7 +131,10 @@ bool command_fields(IO& io, C& c, uint8_t version) {
          io.enum8(c.kind, command_kind::prospect_export) && io.str(c.payload) &&
          io.str(c.idem_key) && io.u32(c.generation) && io.i32(c.attempts) && io.i64(c.created_at) &&
          io.i64(c.next_at) && io.enum8(c.status, command_status::dead) && io.str(c.last_error) &&
-         (version < command_v2 || io.i64(c.failing_since));
+         (version < command_v2 || io.i64(c.failing_since)) &&
+         (version < command_v3 || io.list(c.recent_attempts, [](auto& in, auto& a) {
+           return in.i64(a.at) && in.i32(a.http_status) && in.str(a.outcome) && in.str(a.error);
+         }));
 }
 
 template <class IO, class O>
@@ -221,10 +225,10 @@ result<history_entry> decode_history(std::string_view bytes) {
 }
 
 std::string encode(const command& c) {
-  return encode_with(c, command_v2, VOUCH_FIELDS(command_fields));
+  return encode_with(c, command_v3, VOUCH_FIELDS(command_fields));
 }
 result<command> decode_command(std::string_view bytes) {
-  auto c = decode_with<command>(bytes, command_v1, command_v2, VOUCH_FIELDS(command_fields));
+  auto c = decode_with<command>(bytes, command_v1, command_v3, VOUCH_FIELDS(command_fields));
   // A v1 command that had failed knew no start of its failures: its creation is the
   // earliest it can have been, so retry_for never runs longer than configured.
   if (c && bytes[0] == command_v1 && c->attempts > 0) c->failing_since = c->created_at;

@@ -1,6 +1,8 @@
 #include "core/records.hpp"
 
 #include <array>
+#include <cstddef>
+#include <utility>
 
 namespace vouch::core {
 namespace {
@@ -85,6 +87,14 @@ command_target target_of(command_kind k) {
       return command_target::lever;
   }
   return command_target::lever;
+}
+
+void remember_attempt(command& c, command_attempt a) {
+  c.recent_attempts.push_back(std::move(a));
+  if (c.recent_attempts.size() > max_recent_attempts)
+    c.recent_attempts.erase(
+        c.recent_attempts.begin(),
+        c.recent_attempts.end() - static_cast<std::ptrdiff_t>(max_recent_attempts));
 }
 
 const char* to_string(command_status s) {

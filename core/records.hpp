@@ -60,6 +60,23 @@ command_target target_of(command_kind k);
 enum class command_status : uint8_t { pending, dead };
 const char* to_string(command_status s);
 
+/// One failed try of a command, kept for the operator (schema v3): the console's candidate
+/// page and `vouchctl candidates show` list them, so ten failures stay ten lines.
+struct command_attempt {
+  int64_t at = 0;           ///< ms since epoch, when the answer (or the failure) came
+  int32_t http_status = 0;  ///< 0: no HTTP answer (timeout, refused, reset, DNS)
+  std::string outcome;      ///< "retry", "rate_limited" or "permanent"
+  std::string error;
+  friend bool operator==(const command_attempt& a, const command_attempt& b) {
+    return a.at == b.at && a.http_status == b.http_status && a.outcome == b.outcome &&
+           a.error == b.error;
+  }
+};
+
+/// How many failed tries a command keeps (the newest; older ones are counted in
+/// `attempts` but their details are dropped so a record stays small).
+constexpr std::size_t max_recent_attempts = 10;
+
 /// One outbox entry. `payload` is the JSON the client needs; `idem_key` is sent on every
 /// retry (as Idempotency-Key / webhook-id, or as the Lever note marker).
 struct command {
@@ -76,7 +93,12 @@ struct command {
   int64_t failing_since = 0;
   command_status status = command_status::pending;
   std::string last_error;
+  /// The last `max_recent_attempts` failed tries, oldest first. (schema v3)
+  std::vector<command_attempt> recent_attempts;
 };
+
+/// Appends `a` to `c.recent_attempts`, dropping the oldest beyond `max_recent_attempts`.
+void remember_attempt(command& c, command_attempt a);
 
 // -- candidates ---------------------------------------------------------------------------
 

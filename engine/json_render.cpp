@@ -63,6 +63,12 @@ json render_candidate(const core::candidate_record& c, bool full,
 // -- outbox ------------------------------------------------------------------------------
 
 json render_command(const core::command& c) {
+  json attempts = json::array();
+  for (const auto& a : c.recent_attempts)
+    attempts.push_back({{"at", a.at},
+                        {"http_status", a.http_status ? json(a.http_status) : json(nullptr)},
+                        {"outcome", a.outcome},
+                        {"error", or_null(a.error)}});
   return {{"id", c.id},
           {"org", c.org},
           {"opportunity_id", c.opp},
@@ -71,7 +77,8 @@ json render_command(const core::command& c) {
           {"next_at", c.next_at},
           {"status", core::to_string(c.status)},
           {"last_error", or_null(c.last_error)},
-          {"created_at", c.created_at}};
+          {"created_at", c.created_at},
+          {"recent_attempts", std::move(attempts)}};
 }
 
 // -- exports -----------------------------------------------------------------------------

@@ -31,7 +31,8 @@ nlohmann::json render_candidate(const core::candidate_record& c, bool full,
 
 // -- outbox ------------------------------------------------------------------------------
 
-/// {id, org, opportunity_id, kind, attempts, next_at, status, last_error, created_at}.
+/// {id, org, opportunity_id, kind, attempts, next_at, status, last_error, created_at,
+/// recent_attempts: [{at, http_status (null: no HTTP answer), outcome, error}]}, oldest first.
 /// The payload and idempotency key stay internal.
 nlohmann::json render_command(const core::command& c);
 

@@ -162,7 +162,8 @@ int main(int argc, char** argv) {
   // One line per event on stderr, key=value (engine/log_format.hpp). SPDLOG_LEVEL=debug
   // shows more.
   spdlog::set_default_logger(spdlog::stderr_color_mt("vouchd"));
-  engine::use_vouch_log_format();
+  engine::use_vouch_log_format(cfg.log.format == "json" ? engine::log_format::json
+                                                       : engine::log_format::text);
   spdlog::cfg::load_env_levels();
   net::http_client::global_init();
 

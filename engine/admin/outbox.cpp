@@ -20,11 +20,25 @@ void admin_api::impl::list_outbox(const call& c, const answer& a) {
     else
       return a.invalid(bad("status", "expected pending or dead"));
   }
+  std::string org;
+  if (auto it = c.query.find("org"); it != c.query.end() && !it->second.empty()) {
+    if (!core::valid_org_id(it->second)) return a.invalid(bad("org", org_id_rule));
+    org = it->second;
+  }
+  std::optional<core::command_kind> kind;
+  if (auto it = c.query.find("kind"); it != c.query.end() && !it->second.empty()) {
+    core::command_kind k{};
+    if (!core::parse_command_kind(it->second, k))
+      return a.invalid(bad("kind", "expected a command kind such as \"platform.create_request\""));
+    kind = k;
+  }
   auto all = storage::list_commands(*ctx.db);  // id order
-  if (want)
-    all.erase(std::remove_if(all.begin(), all.end(),
-                             [&](const core::command& x) { return x.status != *want; }),
-              all.end());
+  all.erase(std::remove_if(all.begin(), all.end(),
+                           [&](const core::command& x) {
+                             return (want && x.status != *want) || (!org.empty() && x.org != org) ||
+                                    (kind && x.kind != *kind);
+                           }),
+            all.end());
   a.json_body(200,
               page_of(
                   all, page, [](const core::command& x) { return fixed20(x.id); }, render_command));

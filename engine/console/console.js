@@ -53,6 +53,20 @@ function when(ms) {
            ms ? h("span", { class: "muted small" }, " (" + rel(ms) + ")") : null);
 }
 function badge(state) { return h("span", { class: "badge " + (STATE_CLASS[state] || "") }, state); }
+// A command's last error, opening onto its recent failed tries (oldest first). The page
+// redraws every few seconds; which lists were open survives the redraw.
+const openAttempts = new Set();
+function attemptsCell(x) {
+  const tries = x.recent_attempts || [];
+  if (!tries.length) return td(dash(x.last_error), "wrap");
+  const d = h("details", { class: "attempts", "data-attempts": x.id, open: openAttempts.has(x.id),
+    ontoggle: () => (d.open ? openAttempts.add(x.id) : openAttempts.delete(x.id)) },
+    h("summary", {}, dash(x.last_error), h("span", { class: "muted small" }, " (" + tries.length + " tries)")),
+    h("ol", { class: "small" }, tries.map((t) => h("li", {}, when(t.at), " · ",
+      t.http_status === null ? "no answer" : "HTTP " + t.http_status, " · ", t.outcome,
+      t.error ? " — " + t.error : ""))));
+  return td(d, "wrap");
+}
 function statusBadge(s) {
   return h("span", { class: "badge " + (s === "dead" ? "bad" : s === "pending" ? "run" : "") }, s);
 }
@@ -483,7 +497,7 @@ async function viewCandidate(ctx) {
     const b = x.status === "dead" ? h("button", { class: "small primary", type: "button",
       onclick: () => act(b, async () => { await api("POST", "/outbox/" + x.id + "/retry", {}); return "Command " + x.id + " requeued"; }, reload) }, "Retry") : null;
     return h("tr", { "data-command": x.id }, td(String(x.id), "mono"), td(x.kind, "mono"), td(statusBadge(x.status)),
-      td(String(x.attempts), "num"), td(x.status === "dead" ? "—" : when(x.next_at)), td(dash(x.last_error), "wrap"), td(b));
+      td(String(x.attempts), "num"), td(x.status === "dead" ? "—" : when(x.next_at)), attemptsCell(x), td(b));
   });
   const commands = card("Commands", table(["Id", "Kind", "Status", "Attempts#", "Next attempt", "Last error", ""],
     cmdRows, "No pending or dead commands."));
@@ -551,7 +565,7 @@ async function viewOutbox({ gen, query }) {
       onclick: () => act(b, async () => { await api("POST", "/outbox/" + x.id + "/retry", {}); return "Command " + x.id + " requeued"; }, route) }, "Retry") : null;
     return h("tr", { "data-command": x.id }, td(String(x.id), "mono"),
       td(h("a", { href }, x.org + " / " + x.opportunity_id)), td(x.kind, "mono"), td(String(x.attempts), "num"),
-      td(when(status === "dead" ? x.created_at : x.next_at)), td(dash(x.last_error), "wrap"), td(b));
+      td(when(status === "dead" ? x.created_at : x.next_at)), attemptsCell(x), td(b));
   });
   const tabs = h("div", { class: "tabs" },
     h("a", { href: "#/outbox?status=dead", class: status === "dead" ? "on" : "" }, "Dead letters"),

@@ -474,6 +474,13 @@ async function browse(chromium, w, ids) {
       page.locator("#reason").filter({ hasText: "lever_error" })).first().waitFor();
     await page.locator(`tr[data-command="${ids.deadId}"]`).getByRole("button", { name: "Retry" })
       .waitFor();
+    // Its last error opens onto its tries: Lever's 400, permanent, with Lever's message.
+    const tries = page.locator(`details[data-attempts="${ids.deadId}"]`);
+    await tries.locator("summary").click();
+    await tries.locator("li").first().waitFor();
+    const tryText = await tries.locator("li").first().textContent();
+    check(tryText.includes("HTTP 400") && tryText.includes("permanent"),
+          `the attempt list shows Lever's 400 as permanent: ${tryText}`);
     await shot(page, "candidate-dead-1280");
 
     // Dead letters: the dead command, then Retry once Lever is fixed.

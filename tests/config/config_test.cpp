@@ -106,6 +106,7 @@ BOOST_AUTO_TEST_CASE(no_file_gives_every_default_of_the_contract) {
              std::chrono::milliseconds(2 * 24h).count());
   BOOST_TEST(c.timing.request_expiry_after.count() == std::chrono::milliseconds(21 * 24h).count());
   BOOST_TEST(c.timing.passivate_after.count() == 60000);
+  BOOST_TEST(c.log.format == "text");
 }
 
 BOOST_AUTO_TEST_CASE(a_full_valid_file_sets_every_key) {
@@ -156,6 +157,9 @@ hire_followup_after      = "7d"
 reference_reminder_after = "1d"
 request_expiry_after     = "30d"
 passivate_after          = "90s"
+
+[log]
+format = "json"
 )");
   const auto r = load_config(path, no_env());
   BOOST_TEST(r.errors.empty(), all(r.errors));
@@ -193,6 +197,7 @@ passivate_after          = "90s"
   BOOST_TEST(c.timing.reference_reminder_after.count() == std::chrono::milliseconds(24h).count());
   BOOST_TEST(c.timing.request_expiry_after.count() == std::chrono::milliseconds(30 * 24h).count());
   BOOST_TEST(c.timing.passivate_after.count() == 90000);
+  BOOST_TEST(c.log.format == "json");
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_duration_names_file_section_key_expectation_and_value) {
@@ -235,9 +240,13 @@ breaker_after = -2
 transport = "pigeon"
 smtp_url = "http://mail"
 retry_max = "soon"
+
+[log]
+format = "xml"
 )");
   const auto r = load_config(path, no_env());
-  BOOST_TEST(r.errors.size() == 16u, all(r.errors));
+  BOOST_TEST(r.errors.size() == 17u, all(r.errors));
+  BOOST_TEST(has_error(r, {path, "[log] format", "\"text\" or \"json\"", "\"xml\""}));
   BOOST_TEST(has_error(r, {path, "[platform] retry_for", "above zero", "\"0s\""}));
   BOOST_TEST(has_error(r, {"[platform] breaker_after", ">= 0", "got -2"}));
   BOOST_TEST(has_error(r, {"[mail] retry_max", "duration", "\"soon\""}));

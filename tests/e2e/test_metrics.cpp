@@ -111,4 +111,44 @@ BOOST_AUTO_TEST_CASE(figures_per_org_and_target_follow_a_candidate_and_ignore_ma
   BOOST_CHECK_GT(series_value(m, "vouch_lmdb_used_bytes"), 0);
 }
 
+BOOST_AUTO_TEST_CASE(json_log_lines_carry_the_same_fields_one_object_per_line) {
+  // [log] format = "json": a log shipper gets one object per line with the fields the text
+  // format has (ts in UTC, the documented level names, msg, the delivery id), nothing else.
+  env e(json{{"log", {{"format", "json"}}}});
+  auto org = e.setup_org("acme", default_templates());
+  json delivery;
+  expect_accepted(e.stage_change(org, "opp-1", "stage-refcheck", std::nullopt, &delivery),
+                  "trigger");
+  e.wait_state("acme", "opp-1", {"awaiting_references"}, 20s);
+  http("POST", e.daemon->public_url() + "/webhooks/lever/no-such-org/stage-change", "{}");
+  std::ifstream in(e.daemon->log_path());
+  const std::regex ts(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$)");
+  int lines = 0;
+  bool transition = false, refused = false, started = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line.rfind("=====", 0) == 0) continue;  // the harness's start markers
+    ++lines;
+    json j;
+    BOOST_REQUIRE_NO_THROW(j = json::parse(line));
+    BOOST_REQUIRE_MESSAGE(j.is_object() && j.contains("ts") && j.contains("level"), line);
+    BOOST_CHECK_MESSAGE(std::regex_match(j["ts"].get<std::string>(), ts), line);
+    const auto level = j["level"].get<std::string>();
+    BOOST_CHECK_MESSAGE(level == "debug" || level == "info" || level == "warn" || level == "error",
+                        line);
+    for (const auto& [k, v] : j.items()) BOOST_CHECK_MESSAGE(v.is_string(), k << " in " << line);
+    const auto msg = j.value("msg", std::string());
+    started = started || (msg == "serving" && !j.value("version", "").empty());
+    if (j.value("event", std::string()) == "lever.stage_change" && j.value("to", "") == "resolving")
+      transition = j.value("delivery", std::string()) == delivery.value("token", std::string("?"));
+    if (msg == "webhook_refused")
+      refused = j.value("org", "") == "no-such-org" && j.value("code", "") == "unknown_org" &&
+                j.value("status", "") == "404";
+  }
+  BOOST_CHECK_GT(lines, 3);
+  BOOST_CHECK_MESSAGE(started, "no msg=serving line\n" << e.daemon->log_tail());
+  BOOST_CHECK_MESSAGE(transition, "no transition line naming its delivery\n"
+                                      << e.daemon->log_tail());
+  BOOST_CHECK_MESSAGE(refused, "no webhook_refused line\n" << e.daemon->log_tail());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

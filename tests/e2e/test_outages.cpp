@@ -184,6 +184,30 @@ BOOST_AUTO_TEST_CASE(commands_failing_past_retry_for_are_dead_and_one_bulk_retry
   BOOST_REQUIRE_EQUAL(dead.size(), 4u);
   BOOST_CHECK_MESSAGE(str(dead[0], "last_error").find("retry_for") != std::string::npos,
                       "the dead letter should say why: " << dead[0]);
+  // Each try is kept (the newest ten): when, what the platform answered, why it failed.
+  for (const auto& d : dead) {
+    const json& tries = d["recent_attempts"];
+    BOOST_REQUIRE_MESSAGE(tries.is_array() && tries.size() >= 2, d.dump());
+    BOOST_CHECK_LE(tries.size(), 10u);
+    int64_t prev = 0;
+    for (const auto& t : tries) {
+      BOOST_CHECK_EQUAL(t.value("http_status", 0), 500);
+      BOOST_CHECK_EQUAL(t.value("outcome", std::string()), "retry");
+      BOOST_CHECK_MESSAGE(t["error"].is_string() && !t["error"].get<std::string>().empty(),
+                          t.dump());
+      BOOST_CHECK_GE(t.value("at", int64_t{0}), prev);  // oldest first
+      prev = t.value("at", int64_t{0});
+    }
+  }
+  // The outbox filters by org and kind; a bad filter is refused naming it.
+  const json beta_dead = e.daemon->admin_ok(
+      "GET", "/admin/v1/outbox?status=dead&org=beta&kind=platform.create_request");
+  BOOST_REQUIRE_EQUAL(beta_dead["items"].size(), 1u);
+  BOOST_CHECK_EQUAL(str(beta_dead["items"][0], "org"), "beta");
+  BOOST_CHECK(
+      e.daemon->admin_ok("GET", "/admin/v1/outbox?status=dead&kind=lever.note")["items"].empty());
+  expect_error(e.daemon->admin("GET", "/admin/v1/outbox?kind=lever.teleport"), 400, "bad_request",
+               "unknown kind in a query");
 
   // Bad filters are refused naming the field, and change nothing.
   auto bad = e.daemon->admin("POST", "/admin/v1/outbox/retry", {{"kind", "platform.teleport"}});

@@ -175,6 +175,13 @@ void expect_same(const command& a, const command& b) {
   BOOST_TEST(to_string(a.status) == to_string(b.status));
   BOOST_TEST(a.last_error == b.last_error);
   BOOST_TEST(a.failing_since == b.failing_since);
+  BOOST_TEST(a.recent_attempts.size() == b.recent_attempts.size());
+  for (std::size_t i = 0; i < std::min(a.recent_attempts.size(), b.recent_attempts.size()); ++i) {
+    BOOST_TEST(a.recent_attempts[i].at == b.recent_attempts[i].at);
+    BOOST_TEST(a.recent_attempts[i].http_status == b.recent_attempts[i].http_status);
+    BOOST_TEST(a.recent_attempts[i].outcome == b.recent_attempts[i].outcome);
+    BOOST_TEST(a.recent_attempts[i].error == b.recent_attempts[i].error);
+  }
 }
 
 void expect_same(const org_record& a, const org_record& b) {
@@ -257,6 +264,13 @@ const char* const command_v1_hex =
     "5b2268747470733a2f2f702e6578616d706c652f722f39225d7d00000010766f7563682d61636d65"
     "2d373030303000000003000000040000019ab697e8000000019ab698d26001000000084854545020"
     "353030";
+// sample_command() as a v2 build wrote it, failing since created_at + 12345 (v2 had no
+// attempt history).
+const char* const command_v2_hex =
+    "0200000000000111700000000461636d65000000056f70702d3102000000237b226c696e6b73223a"
+    "5b2268747470733a2f2f702e6578616d706c652f722f39225d7d00000010766f7563682d61636d65"
+    "2d373030303000000003000000040000019ab697e8000000019ab698d26001000000084854545020"
+    "3530300000019ab6981839";
 const char* const org_v1_hex =
     "010000000461636d650000000941636d6520436f72700000019a7afd1e000000019ab697e8000100"
     "00000900ff107365616c656400000002737400000000000000020000000e73746167652d72656663"
@@ -391,6 +405,34 @@ BOOST_AUTO_TEST_CASE(a_command_keeps_when_its_failures_began_and_v1_ones_count_f
   BOOST_REQUIRE(decode_command(v1).has_value());
   BOOST_TEST(decode_command(v1)->failing_since == c.created_at);
   BOOST_TEST(decode_command(encode(fresh))->failing_since == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_command_keeps_its_recent_attempts_and_v2_ones_have_none) {
+  // Bytes a v2 build wrote decode as they were, with an empty attempt history.
+  auto v2 = decode_command(unhex(command_v2_hex));
+  BOOST_REQUIRE(v2.has_value());
+  auto want = sample_command();
+  want.failing_since = want.created_at + 12345;
+  expect_same(*v2, want);
+  BOOST_TEST(v2->recent_attempts.empty());
+  // v3 keeps each attempt: when, HTTP status (0 = none), outcome and error.
+  auto c = sample_command();
+  remember_attempt(c, {1764000001000, 503, "retry", "HTTP 503: upstream down"});
+  remember_attempt(c, {1764000002000, 0, "retry", "timed out after 10000 ms"});
+  remember_attempt(c, {1764000003000, 429, "rate_limited", ""});
+  auto back = decode_command(encode(c));
+  BOOST_REQUIRE(back.has_value());
+  expect_same(*back, c);
+  expect_refuses_damaged(encode(c), [](std::string_view b) { return decode_command(b); });
+}
+
+BOOST_AUTO_TEST_CASE(a_command_keeps_only_its_newest_attempts) {
+  command c;
+  for (int i = 1; i <= 25; ++i)
+    remember_attempt(c, {i, 500, "retry", "HTTP 500 #" + std::to_string(i)});
+  BOOST_REQUIRE(c.recent_attempts.size() == max_recent_attempts);
+  BOOST_TEST(c.recent_attempts.front().at == 25 - static_cast<int64_t>(max_recent_attempts) + 1);
+  BOOST_TEST(c.recent_attempts.back().error == "HTTP 500 #25");
 }
 
 BOOST_AUTO_TEST_CASE(a_candidate_keeps_its_last_stage_and_older_ones_have_none) {

@@ -579,7 +579,20 @@ json candidate() {
              {"next_at", 1764000060000},
              {"status", "pending"},
              {"last_error", "HTTP 503"},
-             {"created_at", 1764000005000}}}}};
+             {"created_at", 1764000005000},
+             {"recent_attempts",
+              {{{"at", 1764000006000},
+                {"http_status", nullptr},
+                {"outcome", "retry"},
+                {"error", "timed out after 10000 ms"}},
+               {{"at", 1764000030000},
+                {"http_status", 429},
+                {"outcome", "rate_limited"},
+                {"error", "HTTP 429"}},
+               {{"at", 1764000050000},
+                {"http_status", 503},
+                {"outcome", "retry"},
+                {"error", "HTTP 503"}}}}}}}};
 }
 
 }  // namespace
@@ -602,6 +615,13 @@ BOOST_AUTO_TEST_CASE(candidates_show_prints_the_timeline) {
              line_with(r.out, "requesting → awaiting_references").find("requesting"));
   BOOST_TEST(has(line_with(r.out, "reminder"), "2025-11-27T16:00:00Z"));
   BOOST_TEST(has(line_with(r.out, "lever_note"), "HTTP 503"));
+  // Each failed try of a command is its own line, oldest first.
+  BOOST_TEST(has(r.out, "attempts of command 42 (lever_note)"));
+  const std::string t1 = line_with(r.out, "timed out after 10000 ms");
+  BOOST_TEST(has(t1, "2025-11-24T16:00:06Z"));
+  BOOST_TEST(has(t1, "retry"));
+  BOOST_TEST(has(line_with(r.out, "rate_limited"), "429"));
+  BOOST_TEST(r.out.find("timed out after") < r.out.find("rate_limited"));
 
   auto j = ctl(fake, {"--json", "candidates", "show", "acme", "opp-1"});
   BOOST_TEST(j.code == 0);

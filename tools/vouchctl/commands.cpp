@@ -562,6 +562,20 @@ int candidates_show(const global_options& g, const std::string& org, const std::
     std::cout << "  (none)\n";
   else
     cm.print(std::cout, 2);
+
+  // Each command's failed tries (the newest ten), so a command that failed ten times reads
+  // as ten lines rather than one last_error.
+  for (const auto& e : x.value("commands", json::array())) {
+    const json tries = e.value("recent_attempts", json::array());
+    if (tries.empty()) continue;
+    std::cout << "\nattempts of command " << field(e, "id") << " (" << field(e, "kind")
+              << "), oldest first:\n";
+    table at({"AT", "HTTP", "OUTCOME", "ERROR"});
+    for (const auto& t : tries)
+      at.add({time_of(t.value("at", json())), field(t, "http_status"), field(t, "outcome"),
+              field(t, "error")});
+    at.print(std::cout, 2);
+  }
   return exit_ok;
 }
 
