@@ -122,6 +122,10 @@ struct engine_context {
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
   engine_port* port = nullptr;
+  /// Benchmarks only (VOUCHD_BENCH_SYNC_EVERY_COMMIT=1): every group commit syncs its meta
+  /// page before answering, as before the deferred meta sync, so tools/bench can compare
+  /// both in one run on one disk. Equally durable, just slower.
+  bool sync_every_commit = false;
 };
 
 /// What the engine reads from LMDB before its actors start: the org directory and the next

@@ -22,6 +22,7 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;  // store: write_set -> commit_result
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;  // store: make the last commit durable
 using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;  // dispatcher: commands
 using requeue_atom = caf::atom_constant<caf::atom("requeue")>;  // dispatcher: id, callback
 using run_atom = caf::atom_constant<caf::atom("run")>;          // worker: command

@@ -71,7 +71,12 @@ const std::vector<metric_info>& metric_catalogue() {
        "Changes catch-up found that no webhook had delivered, by org.", "org"},
       {"vouch_reconcile_pass_seconds", t::histogram, "Duration of one catch-up pass.", ""},
       // -- storage
-      {"vouch_lmdb_commit_seconds", t::histogram, "Duration of one group commit (with fsync).", ""},
+      {"vouch_lmdb_commit_seconds", t::histogram,
+       "Duration of one group commit (with the sync of its data pages).", ""},
+      {"vouch_lmdb_sync_seconds", t::histogram,
+       "Duration of one explicit sync that made the last commit durable (when no commit followed "
+       "it soon enough to do so).",
+       ""},
       {"vouch_lmdb_commit_batch_size", t::histogram, "Write sets in one group commit.", ""},
       {"vouch_lmdb_commit_failures_total", t::counter, "Group commits that failed.", ""},
       {"vouch_lmdb_map_size_bytes", t::gauge, "The LMDB map size (the most the store can hold).",

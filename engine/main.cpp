@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
   // shows more.
   spdlog::set_default_logger(spdlog::stderr_color_mt("vouchd"));
   engine::use_vouch_log_format(cfg.log.format == "json" ? engine::log_format::json
-                                                       : engine::log_format::text);
+                                                        : engine::log_format::text);
   spdlog::cfg::load_env_levels();
   net::http_client::global_init();
 
@@ -181,6 +181,12 @@ int main(int argc, char** argv) {
   if (!ctx.db) {
     spdlog::error("msg=storage_failed error={:?}", err);
     return 1;
+  }
+  if (const char* s = std::getenv("VOUCHD_BENCH_SYNC_EVERY_COMMIT"); s && std::string(s) == "1") {
+    ctx.sync_every_commit = true;
+    spdlog::warn(
+        "msg=bench_sync_every_commit detail=\"VOUCHD_BENCH_SYNC_EVERY_COMMIT=1: two syncs "
+        "per commit, for benchmarks\"");
   }
   if (const char* faults = std::getenv("VOUCHD_TEST_FAULTS")) {
     if (!apply_test_faults(*ctx.db, faults, err)) {
@@ -224,7 +230,8 @@ int main(int argc, char** argv) {
   net::server_options pub_opts, admin_opts;
   if (!split_listen(cfg.server.listen, pub_opts) ||
       !split_listen(cfg.server.admin_listen, admin_opts)) {
-    spdlog::error("msg=bad_listen_address listen={:?} admin_listen={:?}", cfg.server.listen, cfg.server.admin_listen);
+    spdlog::error("msg=bad_listen_address listen={:?} admin_listen={:?}", cfg.server.listen,
+                  cfg.server.admin_listen);
     return 1;
   }
   pub_opts.threads = 2;

@@ -105,15 +105,33 @@ class database {
   database(const database&) = delete;
   database& operator=(const database&) = delete;
 
-  /// Applies all sets in one write transaction and commits it durably. On failure nothing
-  /// is written and `err` says why.
+  /// Applies all sets in one write transaction and commits it durably (the data pages
+  /// synced, then the meta page synced: the commit survives a power loss when this
+  /// returns). On failure nothing is written and `err` says why.
   commit_error commit(const std::vector<const write_set*>& sets, std::string& err);
   commit_error commit(const write_set& set, std::string& err);
   /// Commits as many of `sets` as can be, in one transaction when all are fine: a set with
   /// a key LMDB cannot hold or a taken put_new key fails alone, and when the transaction
   /// itself fails (full map, I/O) each set is retried alone so one bad set never fails
   /// the others. One result per set, in order.
-  std::vector<set_result> commit_each(const std::vector<const write_set*>& sets);
+  ///
+  /// With `defer_meta_sync` the data pages are synced but the new meta page is only
+  /// written, not synced (LMDB's MDB_NOMETASYNC, per transaction): the commit survives a
+  /// process crash at once (the page is in the OS cache) and a power loss once any later
+  /// commit has returned (its data sync flushes this meta page too; see committed_txn())
+  /// or sync() has. A power loss before that rolls the store back to the previous
+  /// commit, whole: LMDB keeps the two newest trees intact, so nothing is half-written.
+  /// Without it, as commit(): durable on return.
+  std::vector<set_result> commit_each(const std::vector<const write_set*>& sets,
+                                      bool defer_meta_sync = false);
+  /// The id of the newest committed write transaction. A deferred commit with id T is
+  /// power-loss durable once committed_txn() > T (a later commit synced its data, and
+  /// with it T's meta page) or after sync().
+  uint64_t committed_txn() const;
+  /// Makes every commit so far power-loss durable (one fdatasync of the data file). A
+  /// failed sync ends the process (see database.cpp: after a failed fsync nothing can be
+  /// trusted to be on disk); so does one in commit().
+  void sync();
 
   /// The record at `key`, telling "not there" from "the read failed".
   read_result read(table t, std::string_view key) const;

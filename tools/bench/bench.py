@@ -78,14 +78,17 @@ def cpu_ticks(pid):
 class Vouchd:
     """One vouchd on free loopback ports with a generated config and data directory."""
 
-    def __init__(self, build, workdir, lever_url="http://127.0.0.1:9", extra=None):
+    def __init__(self, build, workdir, lever_url="http://127.0.0.1:9", extra=None, env=None,
+                 same_keys_as=None):
         self.binary = build / "engine" / "vouchd"
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.public_port, self.admin_port = free_port(), free_port()
         self.data = self.workdir / "data"
-        self.token = "adm-" + secrets.token_hex(16)
-        self.master_key = secrets.token_hex(32)
+        # same_keys_as: a restart of another Vouchd's store (its sealed secrets need its key).
+        self.token = same_keys_as.token if same_keys_as else "adm-" + secrets.token_hex(16)
+        self.master_key = (same_keys_as.master_key if same_keys_as
+                           else secrets.token_hex(32))
         self.log_path = self.workdir / "vouchd.log"
         cfg = {
             "server": {"listen": f"127.0.0.1:{self.public_port}",
@@ -109,6 +112,7 @@ class Vouchd:
         self.config = self.workdir / "vouch.toml"
         self.config.write_text("\n".join(lines) + "\n")
         self.proc = None
+        self.env = env or {}
 
     @property
     def url(self):
@@ -123,8 +127,8 @@ class Vouchd:
         self.proc = subprocess.Popen([str(self.binary), "--config", str(self.config)],
                                      stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
                                      cwd=str(self.workdir),
-                                     env={k: v for k, v in os.environ.items()
-                                          if not k.startswith("VOUCH_")})
+                                     env={**{k: v for k, v in os.environ.items()
+                                             if not k.startswith("VOUCH_")}, **self.env})
         logf.close()
 
     def wait_ready(self, path="/readyz", timeout=60, poll=0.005):
@@ -266,9 +270,18 @@ def part_ingest(a, build, work):
         log("nginx not installed: skipping the ceiling")
     d = Vouchd(build, work / "vouchd-ingest")
     d.start()
+    # The same engine with the old commit (data sync + meta sync before answering), for a
+    # before/after on the same disk in the same run. Not in smoke runs.
+    two_sync = None
+    if not a.smoke:
+        two_sync = Vouchd(build, work / "vouchd-ingest-two-sync",
+                          env={"VOUCHD_BENCH_SYNC_EVERY_COMMIT": "1"})
+        two_sync.start()
     try:
         for org, tok in orgs:
             d.connect_org(org, tok)
+            if two_sync:
+                two_sync.connect_org(org, tok)
         for c in conn_list:
             ceiling = None
             if ngx_proc:
@@ -299,6 +312,15 @@ def part_ingest(a, build, work):
                 f"{half['p999_us']/1000:.2f}", "ms", None, "p99 ≤ 5 ms",
                 half["p99_us"] <= 5000)
             row("ingest", f"  half load achieved, c={c}", half["rps"], "req/s", half_rate)
+            if two_sync:
+                log(f"vouchd with two syncs per commit (before), {c} connections, saturation")
+                old = loadgen(build, two_sync.public_port, orgs, c, dur, warm,
+                              pid=two_sync.proc.pid)
+                row("ingest", f"  same, two syncs per commit (before the deferred meta sync), "
+                    f"c={c}, saturation", old["rps"], "req/s",
+                    ceiling["rps"] if ceiling else None)
+                row("ingest", f"  same, two syncs per commit, c={c}: p50 / p99 at saturation",
+                    f"{old['p50_us']/1000:.2f} / {old['p99_us']/1000:.2f}", "ms")
             for name, r in (("nginx", ceiling), ("vouchd", sat), ("vouchd half", half)):
                 if r:
                     NOTES.append(f"ingest c={c} {name}: server CPU {r.get('server_cpu_pct', 0):.0f}%"
@@ -307,11 +329,18 @@ def part_ingest(a, build, work):
         (work / "ingest-metrics.txt").write_text(m)
         commits = metric_sum(m, "vouch_lmdb_commit_batch_size_count")
         items = metric_sum(m, "vouch_lmdb_commit_batch_size_sum")
+        syncs = metric_sum(m, "vouch_lmdb_sync_seconds_count") or 0
         if commits:
             NOTES.append(f"ingest: {commits:.0f} LMDB commits, {items / commits:.1f} write sets "
-                         f"per commit on average over all ingest runs")
+                         f"per commit on average over all ingest runs; {syncs:.0f} explicit "
+                         f"meta syncs ({syncs / commits:.2f} per commit: the rest rode on the "
+                         f"next commit's data sync)")
+            row("ingest", "syncs per group commit (1 = data only, 2 = data + meta)",
+                1 + syncs / commits, "")
     finally:
         d.stop()
+        if two_sync:
+            two_sync.stop()
         if ngx_proc:
             ngx_proc.terminate()
             ngx_proc.wait()
@@ -548,6 +577,116 @@ def part_restart(a, build, work):
     row("restart", "  ... and their transitions committed (rows gone from LMDB)", t_done, "s")
 
 
+# -- scale: 10 million candidates ------------------------------------------------------------
+
+def dir_bytes(path):
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+
+
+def part_scale(a, build, work):
+    """DESIGN's storage figure: 10M candidates with 1M pending timers. Start to ready,
+    cold activation and RSS after touching 1M of them, ingest at saturation with the store
+    at that size, and what a full map does."""
+    n = 40000 if a.smoke else a.scale_candidates
+    timers, touch = n // 10, (4000 if a.smoke else 1000000)
+    map_gib = 1 if a.smoke else 48
+    d = Vouchd(build, work / "vouchd-scale", extra={"storage": {"map_size": f"{map_gib}GiB"}})
+    shutil.rmtree(d.data, ignore_errors=True)
+    log(f"filling {n} candidates, {timers} timers (none overdue)")
+    fill = run_json([actors_bin(build), "fill", "--dir", str(d.data), "--candidates", str(n),
+                     "--timers", str(timers), "--overdue-pct", "0", "--map-gib", str(map_gib)])
+    size = dir_bytes(d.data)
+    row("scale", f"fill: {n} candidates, {timers} timers", fill["fill_s"], "s")
+    row("scale", "  store size on disk (data.mdb)", size / 2**30, "GiB")
+    # 1. vouchd on it: start to ready, then ingest at saturation.
+    t0 = time.monotonic()
+    d.spawn()
+    try:
+        t_ready = d.wait_ready(poll=0.002) - t0
+        row("scale", f"start to /readyz 200 ({n} candidates, {timers} timers)", t_ready, "s",
+            None, "≤ 2 s", t_ready <= 2)
+        m = d.metrics()
+        row("scale", "  timers loaded at ready (vouch_timers_pending)",
+            metric_sum(m, "vouch_timers_pending") or 0, "")
+        row("scale", "  vouchd RSS at ready", proc_rss_mib(d.proc.pid), "MiB")
+        orgs = [(f"scale-org-{i}", "sig-" + secrets.token_hex(12)) for i in range(4)]
+        for org, tok in orgs:
+            d.connect_org(org, tok)
+        c, dur, warm = (64, 1.5, 0.5) if a.smoke else (256, a.duration, 2)
+        log(f"ingest at saturation, c={c}, store at {n} candidates")
+        sat = loadgen(build, d.public_port, orgs, c, dur, warm, pid=d.proc.pid)
+        row("scale", f"webhooks accepted at saturation, c={c}, {n} candidates stored",
+            sat["rps"], "req/s")
+        row("scale", f"  latency at saturation: p50 / p99",
+            f"{sat['p50_us']/1000:.2f} / {sat['p99_us']/1000:.2f}", "ms")
+    finally:
+        d.stop()
+    # 2. The real actor host in-process on the same store: cold activation, RSS after
+    #    touching `touch` candidates (another process, so RSS is only what the engine took).
+    args = [actors_bin(build), "run", "--dir", str(d.data), "--candidates", str(n),
+            "--touch", str(touch), "--map-gib", str(map_gib)]
+    if a.smoke:
+        args += ["--passivate-ms", "400", "--cold", "2000", "--warm", "2000", "--commit-ms", "500"]
+    log(f"actor_host on the {n}-candidate store, touching {touch}")
+    r = run_json(args)
+    row("scale", f"cold activation median, engine side ({n} stored)", r["cold_engine"]["p50_us"],
+        "µs", r["direct_load_apply"]["p50_us"], "≤ 20 µs", r["cold_engine"]["p50_us"] <= 20)
+    peak = max(r["rss_touched"]["hwm_mib"], r["rss_passivated"]["rss_mib"])
+    row("scale", f"RSS peak, {touch} of {n} candidates touched once", peak, "MiB", None,
+        "≤ 1024 MiB", peak <= 1024)
+    row("scale", "  RSS after passivation (anon / file-backed LMDB pages)",
+        f"{r['rss_passivated']['rss_mib']:.0f} ({r['rss_passivated']['anon_mib']:.0f} / "
+        f"{r['rss_passivated']['file_mib']:.0f})", "MiB")
+    shutil.rmtree(d.data, ignore_errors=True)
+    # 3. A full map: a small store filled by webhooks until LMDB refuses, then a restart
+    #    with a larger map_size.
+    full = Vouchd(build, work / "vouchd-full", extra={"storage": {"map_size": "2MiB"}})
+    full.start()
+    try:
+        orgs = [("full-org", "sig-" + secrets.token_hex(12))]
+        full.connect_org(*orgs[0])
+        # Distinct opportunities (no collisions), 1 s at a time until LMDB refuses (≤ 20 s).
+        refused = 0
+        for _ in range(20):
+            res = loadgen(build, full.public_port, orgs, 16, 1, 0, pid=full.proc.pid,
+                          opps=10**9)
+            refused += res["non2xx"]
+            if res["non2xx"]:
+                break
+        m = full.metrics()
+        accepted = metric_sum(m, "vouch_org_webhooks_total", 'outcome="accepted"') or 0
+        used, mapped = metric_sum(m, "vouch_lmdb_used_bytes"), metric_sum(m, "vouch_lmdb_map_size_bytes")
+        full_lines = [ln for ln in Path(full.log_path).read_text(errors="replace").splitlines()
+                      if "store_full" in ln]
+    finally:
+        full.stop()
+    row("scale", "full map (2 MiB): webhooks accepted before it filled / refused after",
+        f"{accepted:.0f} / {refused}", "")
+    row("scale", "  map used when refusing", f"{(used or 0) / 2**20:.2f} of "
+        f"{(mapped or 0) / 2**20:.2f}", "MiB")
+    # Restart with room: every accepted event is still there, and new ones are taken.
+    full2 = Vouchd(build, work / "vouchd-full", extra={"storage": {"map_size": "64MiB"}},
+                   same_keys_as=full)
+    full2.start()
+    try:
+        kept = metric_sum(full2.metrics(), "vouch_candidates", 'org="full-org"') or 0
+        after = loadgen(build, full2.public_port, orgs, 16, 1, 0, pid=full2.proc.pid)
+    finally:
+        full2.stop()
+    row("scale", "  after a restart with map_size 64 MiB: candidates kept / accepted before",
+        f"{kept:.0f} / {accepted:.0f}", "", None, "all kept", kept >= accepted)
+    row("scale", "  ... then webhooks accepted / refused", f"{after['rps']:.0f}/s / "
+        f"{after['non2xx']}", "")
+    NOTES.append(f"scale: what the log said when the map was full: {full_lines[:1]}")
+
+
+def proc_rss_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
 # -- catch-up under load ---------------------------------------------------------------------
 
 def log_problems(path):
@@ -731,6 +870,7 @@ def main():
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--duration", type=float, default=10)
     p.add_argument("--candidates", type=int, default=1000000)
+    p.add_argument("--scale-candidates", type=int, default=10000000)
     p.add_argument("--work", default=None)
     a = p.parse_args()
     build = Path(a.build_dir).resolve()
@@ -741,11 +881,11 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     funcs = dict(ingest=part_ingest, actors=part_actors, lever=part_lever, restart=part_restart,
-                 catchup=part_catchup)
+                 catchup=part_catchup, scale=part_scale)
     failed = []
     for part in parts:
         if part not in funcs:
-            print(f"unknown part {part}; use ingest|actors|lever|restart|catchup|all",
+            print(f"unknown part {part}; use ingest|actors|lever|restart|catchup|scale|all",
                   file=sys.stderr)
             return 2
         t = time.monotonic()

@@ -76,8 +76,10 @@ class request_maker {
 
   std::string next() {
     uint64_t n = counter_++;
-    // splitmix64 of (thread, n): spreads requests over opportunities and orgs.
-    uint64_t z = (n * 8 + static_cast<uint64_t>(thread_)) + 0x9e3779b97f4a7c15ULL;
+    // splitmix64 of (run, thread, n): spreads requests over opportunities and orgs, and
+    // two runs against one store do not replay the same opportunities in the same order.
+    uint64_t z = (n * 8 + static_cast<uint64_t>(thread_)) + 0x9e3779b97f4a7c15ULL +
+                 run_id_ * 0xd1b54a32d192ed03ULL;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     z ^= z >> 31;
