@@ -163,6 +163,10 @@ store_impl::behavior_type store(store_impl::stateful_pointer<store_state> self,
         if (gen == self->state.generation) commit_batch(self, *ctx);
       },
       [=](sync_atom) {
+        // This message is no longer queued: a commit from here on must queue another (or
+        // sync) for what it leaves unsynced. (Forgetting this left the last batch of a
+        // burst unanswered until the next commit.)
+        self->state.sync_queued = false;
         // Work queued behind the last commit: if it brought a batch, committing it makes
         // the last one durable too; otherwise sync.
         if (!self->state.batch.empty())
