@@ -903,7 +903,19 @@ BOOST_AUTO_TEST_CASE(the_outbox_lists_by_status_and_requeues_dead_commands) {
                                             {"next_at", 2000},
                                             {"status", "dead"},
                                             {"last_error", "HTTP 500"},
-                                            {"created_at", 1500}}));
+                                            {"created_at", 1500},
+                                            {"recent_attempts", json::array()}}));
+  // Filters by org and kind (every seeded command is acme's platform.create_request).
+  BOOST_TEST(f.get("/admin/v1/outbox?status=dead&org=acme&kind=platform.create_request")
+                 .body["items"]
+                 .size() == 2u);
+  BOOST_TEST(f.get("/admin/v1/outbox?org=beta").body["items"].empty());
+  BOOST_TEST(f.get("/admin/v1/outbox?kind=lever.note").body["items"].empty());
+  auto bad_kind = f.get("/admin/v1/outbox?kind=lever.teleport");
+  BOOST_TEST(bad_kind.status == 400);
+  BOOST_TEST(bad_kind.body["error"]["message"].get<std::string>().find("kind") !=
+             std::string::npos);
+  BOOST_TEST(f.get("/admin/v1/outbox?org=Not_Valid!").status == 400);
   auto pending = f.get("/admin/v1/outbox?status=pending");
   BOOST_TEST(pending.body["items"].size() == 1u);
   BOOST_TEST(pending.body["items"][0]["last_error"].is_null());
