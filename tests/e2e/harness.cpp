@@ -361,10 +361,13 @@ void vouchd::start(milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (!proc_.running()) BOOST_FAIL("vouchd exited during start-up; log: " << log_tail(15));
-    auto r = http("GET", public_url_ + "/healthz", "", {}, 2s);
+    // /readyz, not /healthz: /healthz answers as soon as the public listener does, a moment
+    // before the admin listener accepts, and a test's first admin call could land in it
+    // (seen on a busy machine: "Couldn't connect" on the admin port).
+    auto r = http("GET", public_url_ + "/readyz", "", {}, 2s);
     if (r.status == 200) return;
     if (std::chrono::steady_clock::now() >= deadline)
-      BOOST_FAIL("GET /healthz did not answer 200 within " << timeout.count()
+      BOOST_FAIL("GET /readyz did not answer 200 within " << timeout.count()
                                                            << " ms; log: " << log_tail(15));
     std::this_thread::sleep_for(50ms);
   }

@@ -132,7 +132,8 @@ class vouchd {
   /// Changes one config value (rewrites the file; takes effect at the next start).
   void set(const std::string& section, const std::string& key, const json& value);
 
-  /// Spawns vouchd and waits for GET /healthz == 200. Fails the test otherwise.
+  /// Spawns vouchd and waits for GET /readyz == 200 (both listeners accept). Fails the test
+  /// otherwise.
   void start(milliseconds timeout = 20s);
   void kill9();
   /// SIGTERM; the exit code (nullopt: did not exit within drain_s + 10 s).

@@ -577,6 +577,55 @@ def part_restart(a, build, work):
     row("restart", "  ... and their transitions committed (rows gone from LMDB)", t_done, "s")
 
 
+# -- profile: where an ingest request's CPU goes ------------------------------------------------
+
+def perf_shares(perf_data, sort):
+    """[(share %, name)] from `perf report --sort <sort>` (self time, no children)."""
+    out = subprocess.run(["perf", "report", "-i", str(perf_data), "--stdio", "--no-children",
+                          "--sort", sort, "--percent-limit", "0.5"],
+                         capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+(.+?)\s*$", line)
+        if m:
+            rows.append((float(m.group(1)), m.group(2)))
+    return rows
+
+
+def part_profile(a, build, work):
+    """perf over vouchd at ingest saturation (c=256): the share of its CPU per library and
+    the top functions, so the limit of the write path is measured rather than guessed."""
+    if not shutil.which("perf"):
+        NOTES.append("profile: perf is not installed; skipped")
+        return
+    orgs = [(f"bench-org-{i}", "sig-" + secrets.token_hex(12)) for i in range(4)]
+    d = Vouchd(build, work / "vouchd-profile")
+    d.start()
+    perf_data = work / "ingest-perf.data"
+    try:
+        for org, tok in orgs:
+            d.connect_org(org, tok)
+        dur = 3 if a.smoke else 8
+        rec = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-o", str(perf_data),
+                                "-p", str(d.proc.pid), "--", "sleep", str(dur)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sat = loadgen(build, d.public_port, orgs, 64 if a.smoke else 256, dur + 1, 0.5,
+                      pid=d.proc.pid)
+        rec.wait()
+    finally:
+        d.stop()
+    row("profile", "webhooks accepted while profiling (perf at 499 Hz)", sat["rps"], "req/s")
+    row("profile", "  vouchd CPU while profiling (of 200 %)", sat.get("server_cpu_pct", 0), "%")
+    by_dso = perf_shares(perf_data, "dso")
+    for share, name in by_dso[:8]:
+        row("profile", f"  vouchd CPU in {name}", share, "%")
+    top = perf_shares(perf_data, "dso,sym")
+    (work / "ingest-profile.txt").write_text(
+        "\n".join(f"{sh:6.2f}%  {nm}" for sh, nm in top) + "\n")
+    NOTES.append("profile: top functions (self): " +
+                 "; ".join(f"{nm} {sh:.1f}%" for sh, nm in top[:12]))
+
+
 # -- scale: 10 million candidates ------------------------------------------------------------
 
 def dir_bytes(path):
@@ -881,11 +930,12 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     funcs = dict(ingest=part_ingest, actors=part_actors, lever=part_lever, restart=part_restart,
-                 catchup=part_catchup, scale=part_scale)
+                 catchup=part_catchup, scale=part_scale, profile=part_profile)
     failed = []
     for part in parts:
         if part not in funcs:
-            print(f"unknown part {part}; use ingest|actors|lever|restart|catchup|scale|all",
+            print(f"unknown part {part}; use ingest|actors|lever|restart|catchup|scale|profile|"
+                  "all",
                   file=sys.stderr)
             return 2
         t = time.monotonic()
