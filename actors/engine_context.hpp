@@ -126,6 +126,9 @@ struct engine_context {
   /// page before answering, as before the deferred meta sync, so tools/bench can compare
   /// both in one run on one disk. Equally durable, just slower.
   bool sync_every_commit = false;
+  /// How far ahead the timer service holds stored timers in memory (actors/timer_actor.cpp).
+  /// Tests shorten it (VOUCHD_TEST_TIMER_WINDOW_MS) to see windows load while they wait.
+  int64_t timer_window_ms = 10 * 60 * 1000;
 };
 
 /// What the engine reads from LMDB before its actors start: the org directory and the next

@@ -25,15 +25,37 @@ using timer_impl =
     timer_service_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<prune_atom>>;
 
 struct timer_state {
-  std::multimap<int64_t, storage::stored_timer> due;  ///< by due time
+  /// Every stored timer due before `loaded_until`, by due time. Later ones stay in LMDB and
+  /// are read a window at a time as the clock nears them, so start-up and memory depend on
+  /// the timers due soon, not on all of them (10M candidates may hold millions).
+  std::multimap<int64_t, storage::stored_timer> due;
+  int64_t loaded_until = 0;
   router_actor router;
   std::string prune_from;  ///< dedupe key where the next pruning slice starts
   static inline const char* name = "vouch.timers";
 };
 
-// Timers are checked on a short tick rather than one CAF timeout per timer: 100k pending
-// timers cost one map entry each, and a tick of 50 ms is well inside any figure we promise.
+// Timers are checked on a short tick rather than one CAF timeout per timer: a pending timer
+// in the window costs one map entry, and a tick of 50 ms is well inside any figure we promise.
 constexpr std::chrono::milliseconds tick_every{50};
+// The window held in memory: timers due within ctx.timer_window_ms (10 min) of now; the next
+// window is read when half of it has passed.
+
+/// Adds `t` unless the same timer (due, org, opp, kind) is held already: a timer committed
+/// just before a window was read can arrive both from that read and by message.
+void hold(timer_state& st, storage::stored_timer t) {
+  auto [lo, hi] = st.due.equal_range(t.timer.due);
+  for (auto it = lo; it != hi; ++it)
+    if (it->second.org == t.org && it->second.opp == t.opp && it->second.timer == t.timer) return;
+  st.due.emplace(t.timer.due, std::move(t));
+}
+
+/// Reads the stored timers of [loaded_until, now + horizon) into memory.
+void load_window(timer_state& st, engine_context& ctx, int64_t now) {
+  const int64_t until = now + ctx.timer_window_ms;
+  for (auto& t : storage::list_timers_due(*ctx.db, st.loaded_until, until)) hold(st, std::move(t));
+  st.loaded_until = until;
+}
 
 // Pending timers are those in LMDB. The in-memory schedule also holds timers a candidate
 // has cancelled since (it learns of them when they come due and the candidate ignores them),
@@ -45,9 +67,11 @@ void publish_pending(engine_context& ctx) {
 
 timer_impl::behavior_type timer_service(timer_impl::stateful_pointer<timer_state> self,
                                         engine_context* ctx, store_actor store,
-                                        std::vector<storage::stored_timer> stored) {
+                                        std::vector<storage::stored_timer> stored,
+                                        int64_t loaded_until) {
   self->delayed_send(self, std::chrono::seconds(2), prune_atom::value);
   for (auto& t : stored) self->state.due.emplace(t.timer.due, std::move(t));
+  self->state.loaded_until = loaded_until;
   publish_pending(*ctx);
   return {
       [=](set_router_atom, router_actor r) {
@@ -55,10 +79,14 @@ timer_impl::behavior_type timer_service(timer_impl::stateful_pointer<timer_state
         self->send(self, tick_atom::value);
       },
       [=](timers_atom, timer_list& ts) {
-        for (auto& t : ts) self->state.due.emplace(t.timer.due, std::move(t));
+        // Committed before they were sent: one due beyond the window is read with its window.
+        for (auto& t : ts)
+          if (t.timer.due < self->state.loaded_until) hold(self->state, std::move(t));
       },
       [=](tick_atom) {
         auto now = now_ms();
+        if (now + ctx->timer_window_ms / 2 >= self->state.loaded_until)
+          load_window(self->state, *ctx, now);
         auto& due = self->state.due;
         while (!due.empty() && due.begin()->first <= now) {
           auto t = std::move(due.begin()->second);
@@ -118,8 +146,10 @@ timer_service_actor spawn_timer_service(caf::actor_system& sys, engine_context& 
   // later arrives by message only, so no timer is held twice.
   // Detached: pruning scans LMDB and malloc_trim may take milliseconds; on its own thread
   // that never holds up the one CAF worker the router and the candidates share.
-  return caf::actor_cast<timer_service_actor>(
-      sys.spawn<caf::detached>(timer_service, &ctx, store, storage::list_timers(*ctx.db)));
+  // Only the first window: every timer due (or overdue) within the horizon.
+  const int64_t until = now_ms() + ctx.timer_window_ms;
+  return caf::actor_cast<timer_service_actor>(sys.spawn<caf::detached>(
+      timer_service, &ctx, store, storage::list_timers_due(*ctx.db, 0, until), until));
 }
 
 void set_timer_router(timer_service_actor timers, router_actor router) {

@@ -188,6 +188,10 @@ int main(int argc, char** argv) {
         "msg=bench_sync_every_commit detail=\"VOUCHD_BENCH_SYNC_EVERY_COMMIT=1: two syncs "
         "per commit, for benchmarks\"");
   }
+  if (const char* w = std::getenv("VOUCHD_TEST_TIMER_WINDOW_MS")) {
+    ctx.timer_window_ms = std::max<int64_t>(100, std::atoll(w));
+    spdlog::warn("msg=test_timer_window window_ms={}", ctx.timer_window_ms);
+  }
   if (const char* faults = std::getenv("VOUCHD_TEST_FAULTS")) {
     if (!apply_test_faults(*ctx.db, faults, err)) {
       spdlog::error("msg=bad_test_faults error={:?}", err);

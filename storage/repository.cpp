@@ -1,5 +1,7 @@
 #include "storage/repository.hpp"
 
+#include <algorithm>
+
 #include "core/bytes.hpp"
 #include "core/record_codec.hpp"
 
@@ -268,6 +270,20 @@ std::vector<stored_timer> list_timers(const database& db) {
     if (auto t = parse_timer_key(k)) out.push_back(std::move(*t));
     return true;
   });
+  return out;
+}
+
+std::vector<stored_timer> list_timers_due(const database& db, int64_t from, int64_t before) {
+  std::vector<stored_timer> out;
+  if (from >= before) return out;
+  db.scan(table::timers, {}, be64(static_cast<uint64_t>(std::max<int64_t>(from, 0))),
+          [&](std::string_view k, std::string_view) {
+            auto t = parse_timer_key(k);
+            if (!t) return true;  // a key that does not parse is skipped, as in list_timers
+            if (t->timer.due >= before) return false;
+            out.push_back(std::move(*t));
+            return true;
+          });
   return out;
 }
 

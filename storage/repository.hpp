@@ -88,6 +88,9 @@ std::optional<core::command> load_command(const database& db, uint64_t id);
 /// Every outbox entry (pending and dead), in id order.
 std::vector<core::command> list_commands(const database& db);
 std::vector<stored_timer> list_timers(const database& db);
+/// The timers due in [from, before), by due time: one range scan (the timers table is keyed
+/// by due time first), so a caller holds only the timers of a window.
+std::vector<stored_timer> list_timers_due(const database& db, int64_t from, int64_t before);
 /// A delivery key: found (with when and the data digest), not there, or failed.
 struct dedupe_read {
   read_status status = read_status::not_found;

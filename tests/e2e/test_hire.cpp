@@ -3,6 +3,8 @@
 // follow-up is due, and expired links.
 #include <boost/test/unit_test.hpp>
 
+#include <stdlib.h>
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -256,6 +258,43 @@ BOOST_AUTO_TEST_CASE(overdue_reminders_of_many_candidates_go_out_once_each_after
       [&](const json& v) { return v == json(-1) || v == json(rids.size()); }, 10s);
   stays(
       "each reminder went out once", [&] { return reminded() == json(rids.size()); }, 800ms);
+}
+
+BOOST_AUTO_TEST_CASE(timers_beyond_the_in_memory_window_are_read_when_it_reaches_them) {
+  // The timer service holds only the timers due within its window (10 min; 1 s here, through
+  // the test seam) and reads the next window from LMDB as time passes. Reminders set before a
+  // restart and due well after the first window must each go out once.
+  ::setenv("VOUCHD_TEST_TIMER_WINDOW_MS", "1000", 1);
+  struct unset {
+    ~unset() { ::unsetenv("VOUCHD_TEST_TIMER_WINDOW_MS"); }
+  } unset_at_exit;
+  env e(json{{"timing", {{"reference_reminder_after", "5s"}, {"request_expiry_after", "1h"}}}});
+  auto org = e.setup_org("acme", default_templates());
+  std::vector<std::string> rids;
+  for (int i = 0; i < 6; ++i) {
+    auto opp = "window-" + std::to_string(i);
+    e.lever.add_opportunity(opp, "Candidate " + opp, opp + "@example.com", "post-eng");
+    rids.push_back(e.request_to_awaiting(org, opp));
+  }
+  BOOST_REQUIRE(e.daemon->stop() == 0);
+  e.daemon->start();  // the reminders are 3-5 s away: beyond the first 1 s window
+  auto reminded = [&] {
+    std::size_t all = 0;
+    for (const auto& rid : rids) {
+      auto n = e.platform.calls("POST", "/v1/reference-requests/" + rid + "/remind").size();
+      if (n > 1) return json(-1);
+      all += n;
+    }
+    return json(all);
+  };
+  BOOST_CHECK_EQUAL(reminded(), json(0));  // not early
+  wait_for(
+      "every reminder, from later windows", reminded,
+      [&](const json& v) { return v == json(-1) || v == json(rids.size()); }, 15s);
+  stays(
+      "each reminder went out once", [&] { return reminded() == json(rids.size()); }, 800ms);
+  BOOST_CHECK_MESSAGE(e.daemon->log_tail(200).find("msg=test_timer_window") != std::string::npos,
+                      "the seam was not in effect");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -778,6 +778,16 @@ BOOST_AUTO_TEST_CASE(timer_keys_sort_by_due_time_and_parse_back) {
   f.commit(del);
   BOOST_TEST(list_timers(*f.db).size() == timers.size() - 1);
   BOOST_TEST(list_timers(*f.db).front().timer.due == 256);
+
+  // A window: [from, before), in due order, nothing outside it.
+  auto window = list_timers_due(*f.db, 256, 1765814400000);
+  BOOST_REQUIRE(window.size() == 3u);
+  BOOST_TEST(window[0].timer.due == 256);
+  BOOST_TEST(window[1].timer.due == int64_t{1} << 40);
+  BOOST_TEST(window[2].timer.due == 1764172800000);
+  BOOST_TEST(list_timers_due(*f.db, 257, int64_t{1} << 40).empty());
+  BOOST_TEST(list_timers_due(*f.db, 0, int64_t{1} << 41).size() == timers.size() - 1);
+  BOOST_TEST(list_timers_due(*f.db, 5000, 5000).empty());
 }
 
 BOOST_AUTO_TEST_CASE(parse_timer_key_refuses_malformed_keys) {
