@@ -122,10 +122,6 @@ struct engine_context {
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
   engine_port* port = nullptr;
-  /// Benchmarks only (VOUCHD_BENCH_SYNC_EVERY_COMMIT=1): every group commit syncs its meta
-  /// page before answering, as before the deferred meta sync, so tools/bench can compare
-  /// both in one run on one disk. Equally durable, just slower.
-  bool sync_every_commit = false;
   /// How far ahead the timer service holds stored timers in memory (actors/timer_actor.cpp).
   /// Tests shorten it (VOUCHD_TEST_TIMER_WINDOW_MS) to see windows load while they wait.
   int64_t timer_window_ms = 10 * 60 * 1000;

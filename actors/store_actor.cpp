@@ -77,7 +77,8 @@ void commit_batch(store_impl::stateful_pointer<store_state> self, engine_context
   auto t0 = std::chrono::steady_clock::now();
   // One transaction for the batch; a set LMDB cannot take fails alone (commit_each). Its
   // data pages are synced; its meta page is only written (deferred, see below).
-  auto results = ctx.db->commit_each(sets, /*defer_meta_sync=*/!ctx.sync_every_commit);
+  const bool deferred = ctx.cfg.storage.meta_sync == "deferred";
+  auto results = ctx.db->commit_each(sets, /*defer_meta_sync=*/deferred);
   const uint64_t txn = ctx.db->committed_txn();
   ++st.commits;
   st.last_batch = batch.size();
@@ -94,7 +95,7 @@ void commit_batch(store_impl::stateful_pointer<store_state> self, engine_context
     auto& w = batch[i];
     const auto& r = results[i];
     const commit_result res = storage::to_status(r);
-    if (res.ok() && !ctx.sync_every_commit) {
+    if (res.ok() && deferred) {
       st.unsynced.push_back({std::move(w.promise), txn});
       continue;
     }
@@ -140,10 +141,12 @@ store_impl::behavior_type store(store_impl::stateful_pointer<store_state> self,
   // was waiting marks that point. In an earlier spike this beat a 1 ms deadline timer by
   // 20-50%: the timer filled batches but only added latency.
   //
-  // Durability: no answer leaves before its commit is power-loss durable. The environment
-  // runs with MDB_NOMETASYNC, so a commit costs one sync (its data pages) instead of two;
-  // its meta page becomes durable with the next commit's data sync, or with an explicit
-  // sync when nothing follows. Under load every commit thus answers the one before it.
+  // Durability: no answer leaves before its commit is power-loss durable. With
+  // [storage] meta_sync = "each_commit" (the default) commit_each syncs the meta page too
+  // before it returns. With "deferred" a commit costs one sync (its data pages); its meta
+  // page becomes durable with the next commit's data sync, or with an explicit sync when
+  // nothing follows, so under load every commit answers the one before it. Measured on the
+  // disk here (docs/BENCHMARKS.md) deferring did not pay: answers wait a commit longer.
   auto add = [=](waiter w) {
     self->state.batch.push_back(std::move(w));
     if (self->state.batch.size() >= max_batch)

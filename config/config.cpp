@@ -244,6 +244,9 @@ std::vector<field> all_fields() {
                     [](std::string_view v) { return !v.empty(); })},
       {"storage", "map_size", kind::size, false, expect_size,
        size([](config& c) -> uint64_t& { return c.storage.map_size; })},
+      {"storage", "meta_sync", kind::text, false, "\"each_commit\" or \"deferred\"",
+       checked_text([](config& c) -> std::string& { return c.storage.meta_sync; },
+                    [](std::string_view v) { return v == "each_commit" || v == "deferred"; })},
       // [security]
       {"security", "admin_token", kind::text, true, "a string",
        any_text([](config& c) -> std::string& { return c.security.admin_token; })},

@@ -35,6 +35,10 @@ struct server_config {
 struct storage_config {
   std::string path = "./vouch-data";      ///< LMDB environment directory.
   uint64_t map_size = uint64_t{4} << 30;  ///< LMDB map size in bytes (4 GiB).
+  /// Added by vouch: "each_commit" syncs a group commit's meta page before answering (two
+  /// syncs per commit); "deferred" lets the next commit's data sync carry it (one sync per
+  /// commit under load, answers one commit later). docs/architecture.md#durability.
+  std::string meta_sync = "each_commit";
 };
 
 struct security_config {

@@ -182,12 +182,6 @@ int main(int argc, char** argv) {
     spdlog::error("msg=storage_failed error={:?}", err);
     return 1;
   }
-  if (const char* s = std::getenv("VOUCHD_BENCH_SYNC_EVERY_COMMIT"); s && std::string(s) == "1") {
-    ctx.sync_every_commit = true;
-    spdlog::warn(
-        "msg=bench_sync_every_commit detail=\"VOUCHD_BENCH_SYNC_EVERY_COMMIT=1: two syncs "
-        "per commit, for benchmarks\"");
-  }
   if (const char* w = std::getenv("VOUCHD_TEST_TIMER_WINDOW_MS")) {
     ctx.timer_window_ms = std::max<int64_t>(100, std::atoll(w));
     spdlog::warn("msg=test_timer_window window_ms={}", ctx.timer_window_ms);

@@ -59,13 +59,9 @@ int burst(caf::actor_system& sys, const actors::store_actor& store, int first, i
   return answered->load();
 }
 
-}  // namespace
-
-BOOST_FIXTURE_TEST_CASE(every_burst_is_answered_and_written, fixture) {
-  // Bursts of every shape: below, at and above the 256-set batch cap, so commits, their
-  // flush messages and the deferred-sync messages interleave in every order. An earlier
-  // version left the last set of a burst unanswered when a sync message found a batch
-  // waiting (its meta page was never synced, so its answer never went).
+void every_burst_is_answered_and_written(fixture& f) {
+  auto& ctx = f.ctx;
+  auto& sys = f.sys;
   auto store = actors::spawn_store(*sys, ctx);
   std::mt19937 rng(11);
   int next = 0;
@@ -83,8 +79,24 @@ BOOST_FIXTURE_TEST_CASE(every_burst_is_answered_and_written, fixture) {
   caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
 }
 
-BOOST_FIXTURE_TEST_CASE(a_lone_write_is_answered_without_waiting_for_another, fixture) {
+}  // namespace
+
+// Bursts of every shape: below, at and above the 256-set batch cap, so commits, their flush
+// messages and (deferred) the sync messages interleave in every order. An earlier version
+// of the deferred mode left the last set of a burst unanswered when a sync message found a
+// batch waiting (its meta page was never synced, so its answer never went).
+BOOST_FIXTURE_TEST_CASE(every_burst_is_answered_and_written_meta_synced_each_commit, fixture) {
+  every_burst_is_answered_and_written(*this);
+}
+
+BOOST_FIXTURE_TEST_CASE(every_burst_is_answered_and_written_meta_sync_deferred, fixture) {
+  ctx.cfg.storage.meta_sync = "deferred";
+  every_burst_is_answered_and_written(*this);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_lone_deferred_write_is_answered_without_waiting_for_another, fixture) {
   // Nothing follows it: the store syncs by itself rather than waiting for a next commit.
+  ctx.cfg.storage.meta_sync = "deferred";
   auto store = actors::spawn_store(*sys, ctx);
   for (int i = 0; i < 20; ++i) {
     BOOST_REQUIRE(burst(*sys, store, 100000 + i, 1, std::chrono::seconds(5)) == 1);
