@@ -95,8 +95,12 @@ void commit_batch(store_impl::stateful_pointer<store_state> self, engine_context
     auto& w = batch[i];
     const auto& r = results[i];
     const commit_result res = storage::to_status(r);
-    if (res.ok() && deferred) {
-      st.unsynced.push_back({std::move(w.promise), txn});
+    if (res.ok()) {
+      // each_commit: commit_each synced the meta page too; deferred: wait for the next sync.
+      if (deferred)
+        st.unsynced.push_back({std::move(w.promise), txn});
+      else
+        w.promise.deliver(res);
       continue;
     }
     // Nothing of a failed set was written: its answer needs no sync.

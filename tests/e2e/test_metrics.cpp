@@ -109,6 +109,9 @@ BOOST_AUTO_TEST_CASE(figures_per_org_and_target_follow_a_candidate_and_ignore_ma
       series_value(m, R"(vouch_outgoing_call_seconds_count{target="platform",outcome="ok"})"), 1);
   BOOST_CHECK_GE(series_value(m, "vouch_webhook_ack_seconds_count"), 1);
   BOOST_CHECK_GT(series_value(m, "vouch_lmdb_used_bytes"), 0);
+  // Commits that worked are not failures (the alert on this counter must stay quiet).
+  BOOST_CHECK_EQUAL(series_value(m, "vouch_lmdb_commit_failures_total"), 0);
+  BOOST_CHECK_MESSAGE(log.find("lmdb_commit_failed") == std::string::npos, log);
 }
 
 BOOST_AUTO_TEST_CASE(json_log_lines_carry_the_same_fields_one_object_per_line) {

@@ -76,6 +76,13 @@ void every_burst_is_answered_and_written(fixture& f) {
   for (int i = 0; i < next; i += 97)
     BOOST_TEST(ctx.db->get(storage::table::meta, "k" + std::to_string(i)).value_or("") ==
                std::to_string(i));
+  // And none of them counted as a failure (an earlier version of the each_commit path
+  // logged every successful set as lmdb_commit_failed and counted it).
+  const auto text = ctx.stats.render();
+  const auto at = text.find("\nvouch_lmdb_commit_failures_total ");
+  const bool none_failed = at == std::string::npos ||
+                           text.compare(at, 36, "\nvouch_lmdb_commit_failures_total 0\n") == 0;
+  BOOST_CHECK_MESSAGE(none_failed, text);
   caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
 }
 
