@@ -368,7 +368,7 @@ void vouchd::start(milliseconds timeout) {
     if (r.status == 200) return;
     if (std::chrono::steady_clock::now() >= deadline)
       BOOST_FAIL("GET /readyz did not answer 200 within " << timeout.count()
-                                                           << " ms; log: " << log_tail(15));
+                                                          << " ms; log: " << log_tail(15));
     std::this_thread::sleep_for(50ms);
   }
 }
