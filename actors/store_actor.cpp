@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -38,6 +39,9 @@ struct store_state {
 };
 
 constexpr std::size_t max_batch = 256;
+/// Histogram bounds of the commit and sync durations (seconds).
+const std::vector<double> seconds_bounds = {0.0005, 0.001, 0.002, 0.005, 0.01,
+                                            0.025,  0.05,  0.1,   0.5};
 
 /// Answers every unsynced set that is power-loss durable: written by a transaction older
 /// than `durable_before` (a later commit's data sync flushed its meta page), or all of
@@ -62,7 +66,7 @@ void sync_now(store_impl::stateful_pointer<store_state> self, engine_context& ct
   ++st.syncs;
   ctx.stats.observe("vouch_lmdb_sync_seconds",
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
-                    {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5});
+                    seconds_bounds);
   release(st, UINT64_MAX);
 }
 
@@ -76,7 +80,7 @@ void commit_batch(store_impl::stateful_pointer<store_state> self, engine_context
   for (const auto& w : batch) sets.push_back(&w.ws);
   auto t0 = std::chrono::steady_clock::now();
   // One transaction for the batch; a set LMDB cannot take fails alone (commit_each). Its
-  // data pages are synced; its meta page is only written (deferred, see below).
+  // data pages are synced; its meta page too unless meta_sync is deferred (see below).
   const bool deferred = ctx.cfg.storage.meta_sync == "deferred";
   auto results = ctx.db->commit_each(sets, /*defer_meta_sync=*/deferred);
   const uint64_t txn = ctx.db->committed_txn();
@@ -84,8 +88,7 @@ void commit_batch(store_impl::stateful_pointer<store_state> self, engine_context
   st.last_batch = batch.size();
   st.max_batch_seen = std::max<uint64_t>(st.max_batch_seen, batch.size());
   auto dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ctx.stats.observe("vouch_lmdb_commit_seconds", dt,
-                    {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5});
+  ctx.stats.observe("vouch_lmdb_commit_seconds", dt, seconds_bounds);
   ctx.stats.observe("vouch_lmdb_commit_batch_size", static_cast<double>(batch.size()),
                     {1, 2, 4, 8, 16, 32, 64, 128, 256});
   // This commit synced its data pages, and with them the meta pages of every earlier

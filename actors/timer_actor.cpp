@@ -38,8 +38,6 @@ struct timer_state {
 // Timers are checked on a short tick rather than one CAF timeout per timer: a pending timer
 // in the window costs one map entry, and a tick of 50 ms is well inside any figure we promise.
 constexpr std::chrono::milliseconds tick_every{50};
-// The window held in memory: timers due within ctx.timer_window_ms (10 min) of now; the next
-// window is read when half of it has passed.
 
 /// Adds `t` unless the same timer (due, org, opp, kind) is held already: a timer committed
 /// just before a window was read can arrive both from that read and by message.
@@ -50,7 +48,8 @@ void hold(timer_state& st, storage::stored_timer t) {
   st.due.emplace(t.timer.due, std::move(t));
 }
 
-/// Reads the stored timers of [loaded_until, now + horizon) into memory.
+/// Reads the stored timers of [loaded_until, now + ctx.timer_window_ms) into memory. The tick
+/// calls it when half of the window held has passed.
 void load_window(timer_state& st, engine_context& ctx, int64_t now) {
   const int64_t until = now + ctx.timer_window_ms;
   for (auto& t : storage::list_timers_due(*ctx.db, st.loaded_until, until)) hold(st, std::move(t));
@@ -146,7 +145,7 @@ timer_service_actor spawn_timer_service(caf::actor_system& sys, engine_context& 
   // later arrives by message only, so no timer is held twice.
   // Detached: pruning scans LMDB and malloc_trim may take milliseconds; on its own thread
   // that never holds up the one CAF worker the router and the candidates share.
-  // Only the first window: every timer due (or overdue) within the horizon.
+  // Only the first window: every timer due (or overdue) within ctx.timer_window_ms.
   const int64_t until = now_ms() + ctx.timer_window_ms;
   return caf::actor_cast<timer_service_actor>(sys.spawn<caf::detached>(
       timer_service, &ctx, store, storage::list_timers_due(*ctx.db, 0, until), until));

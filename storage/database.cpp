@@ -81,10 +81,10 @@ std::unique_ptr<database> database::open(const std::string& dir, uint64_t map_si
   if (rc == 0) rc = mdb_env_set_maxreaders(p->env, 256);
   // MDB_NOTLS: read transactions are not tied to threads (CAF moves actors between them).
   // MDB_NOMETASYNC: a commit syncs its data pages and only writes its meta page; the meta
-  // page is synced by the next commit's data sync or by sync(). commit() syncs it at once
-  // (durable on return, as without the flag); the store's group commit defers it and
-  // answers a batch only once it is synced (actors/store_actor.cpp), which saves one of
-  // the two syncs per commit under load.
+  // page is synced by the next commit's data sync or by sync(). commit() and commit_each()
+  // sync it at once (durable on return, as without the flag) unless the caller defers it:
+  // the store's group commit with [storage] meta_sync = "deferred", which answers a batch
+  // only once it is synced (actors/store_actor.cpp, docs/architecture.md#durability).
   if (rc == 0) rc = mdb_env_open(p->env, dir.c_str(), MDB_NOTLS | MDB_NOMETASYNC, 0600);
   if (rc != 0) {
     err = "cannot open LMDB environment " + dir + ": " + mdb_strerror(rc);
