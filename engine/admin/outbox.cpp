@@ -5,39 +5,51 @@ namespace vouch::engine {
 
 using namespace admin;
 
+namespace {
+
+constexpr const char* command_kind_rule =
+    "expected a command kind such as \"platform.create_request\"";
+
+/// Which commands a listing or a bulk retry takes: every given filter must match.
+struct command_filter {
+  std::optional<core::command_status> status;
+  std::optional<std::string> org;
+  std::optional<core::command_kind> kind;
+  bool matches(const core::command& c) const {
+    return (!status || c.status == *status) && (!org || c.org == *org) &&
+           (!kind || c.kind == *kind);
+  }
+};
+
+}  // namespace
+
 // -- outbox --------------------------------------------------------------------------------------
 
 void admin_api::impl::list_outbox(const call& c, const answer& a) {
   const auto paging = parse_paging(c.query);
   if (!paging) return a.invalid(paging.error());
   const page_request& page = *paging;
-  std::optional<core::command_status> want;
+  command_filter want;
   if (auto it = c.query.find("status"); it != c.query.end() && !it->second.empty()) {
     if (it->second == "pending")
-      want = core::command_status::pending;
+      want.status = core::command_status::pending;
     else if (it->second == "dead")
-      want = core::command_status::dead;
+      want.status = core::command_status::dead;
     else
       return a.invalid(bad("status", "expected pending or dead"));
   }
-  std::string org;
   if (auto it = c.query.find("org"); it != c.query.end() && !it->second.empty()) {
     if (!core::valid_org_id(it->second)) return a.invalid(bad("org", org_id_rule));
-    org = it->second;
+    want.org = it->second;
   }
-  std::optional<core::command_kind> kind;
   if (auto it = c.query.find("kind"); it != c.query.end() && !it->second.empty()) {
     core::command_kind k{};
-    if (!core::parse_command_kind(it->second, k))
-      return a.invalid(bad("kind", "expected a command kind such as \"platform.create_request\""));
-    kind = k;
+    if (!core::parse_command_kind(it->second, k)) return a.invalid(bad("kind", command_kind_rule));
+    want.kind = k;
   }
   auto all = storage::list_commands(*ctx.db);  // id order
   all.erase(std::remove_if(all.begin(), all.end(),
-                           [&](const core::command& x) {
-                             return (want && x.status != *want) || (!org.empty() && x.org != org) ||
-                                    (kind && x.kind != *kind);
-                           }),
+                           [&](const core::command& x) { return !want.matches(x); }),
             all.end());
   a.json_body(200,
               page_of(
@@ -63,18 +75,17 @@ void admin_api::impl::retry_many(const call& c, const answer& a) {
   const auto body = parse_body_object(c.body);
   if (!body) return a.invalid(body.error());
   const object_reader r(*body, "", {"org", "kind", "ids"});
-  std::optional<std::string> org;
-  std::optional<core::command_kind> kind;
+  command_filter want;
+  want.status = core::command_status::dead;
   std::optional<std::set<uint64_t>> ids;
   if (r.find("org")) {
-    org = r.str("org");
-    if (!core::valid_org_id(*org)) r.fail("org", org_id_rule);
+    want.org = r.str("org");
+    if (!core::valid_org_id(*want.org)) r.fail("org", org_id_rule);
   }
   if (r.find("kind")) {
     core::command_kind k{};
-    if (!core::parse_command_kind(r.str("kind"), k))
-      r.fail("kind", "expected a command kind such as \"platform.create_request\"");
-    kind = k;
+    if (!core::parse_command_kind(r.str("kind"), k)) r.fail("kind", command_kind_rule);
+    want.kind = k;
   }
   if (const json* v = r.find("ids")) {
     if (!v->is_array()) r.fail("ids", "expected an array of command ids");
@@ -90,9 +101,7 @@ void admin_api::impl::retry_many(const call& c, const answer& a) {
   if (auto st = r.status(); !st.ok()) return a.invalid(st.error());
   std::vector<uint64_t> picked;
   for (const auto& cmd : storage::list_commands(*ctx.db)) {
-    if (cmd.status != core::command_status::dead) continue;
-    if (org && cmd.org != *org) continue;
-    if (kind && cmd.kind != *kind) continue;
+    if (!want.matches(cmd)) continue;
     if (ids && !ids->count(cmd.id)) continue;
     picked.push_back(cmd.id);
   }
