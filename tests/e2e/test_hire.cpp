@@ -53,6 +53,29 @@ std::string to_hire_decision(env& e, const org_handle& org, const std::string& o
   return rid;
 }
 
+/// Reminder calls the platform received for each request: their total, or -1 as soon as one
+/// request got two (sent twice: the caller fails at once).
+json reminders_sent(platform_sim& platform, const std::vector<std::string>& rids) {
+  std::size_t all = 0;
+  for (const auto& rid : rids) {
+    auto n = platform.calls("POST", "/v1/reference-requests/" + rid + "/remind").size();
+    if (n > 1) return json(-1);
+    all += n;
+  }
+  return json(all);
+}
+
+/// Waits until every request got its reminder, then checks none gets a second.
+void expect_each_reminded_once(env& e, const std::vector<std::string>& rids, const char* what,
+                               milliseconds timeout) {
+  auto reminded = [&] { return reminders_sent(e.platform, rids); };
+  wait_for(
+      what, reminded, [&](const json& v) { return v == json(-1) || v == json(rids.size()); },
+      timeout);
+  stays(
+      "each reminder went out once", [&] { return reminded() == json(rids.size()); }, 800ms);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(hire_status)
@@ -244,20 +267,7 @@ BOOST_AUTO_TEST_CASE(overdue_reminders_of_many_candidates_go_out_once_each_after
   BOOST_REQUIRE(e.daemon->stop() == 0);
   std::this_thread::sleep_for(2500ms);  // every reminder comes due while nothing runs
   e.daemon->start();
-  auto reminded = [&] {
-    std::size_t all = 0;
-    for (const auto& rid : rids) {
-      auto n = e.platform.calls("POST", "/v1/reference-requests/" + rid + "/remind").size();
-      if (n > 1) return json(-1);  // sent twice: fail at once
-      all += n;
-    }
-    return json(all);
-  };
-  wait_for(
-      "every overdue reminder", reminded,
-      [&](const json& v) { return v == json(-1) || v == json(rids.size()); }, 10s);
-  stays(
-      "each reminder went out once", [&] { return reminded() == json(rids.size()); }, 800ms);
+  expect_each_reminded_once(e, rids, "every overdue reminder", 10s);
 }
 
 BOOST_AUTO_TEST_CASE(timers_beyond_the_in_memory_window_are_read_when_it_reaches_them) {
@@ -278,21 +288,8 @@ BOOST_AUTO_TEST_CASE(timers_beyond_the_in_memory_window_are_read_when_it_reaches
   }
   BOOST_REQUIRE(e.daemon->stop() == 0);
   e.daemon->start();  // the reminders are 3-5 s away: beyond the first 1 s window
-  auto reminded = [&] {
-    std::size_t all = 0;
-    for (const auto& rid : rids) {
-      auto n = e.platform.calls("POST", "/v1/reference-requests/" + rid + "/remind").size();
-      if (n > 1) return json(-1);
-      all += n;
-    }
-    return json(all);
-  };
-  BOOST_CHECK_EQUAL(reminded(), json(0));  // not early
-  wait_for(
-      "every reminder, from later windows", reminded,
-      [&](const json& v) { return v == json(-1) || v == json(rids.size()); }, 15s);
-  stays(
-      "each reminder went out once", [&] { return reminded() == json(rids.size()); }, 800ms);
+  BOOST_CHECK_EQUAL(reminders_sent(e.platform, rids), json(0));  // not early
+  expect_each_reminded_once(e, rids, "every reminder, from later windows", 15s);
   BOOST_CHECK_MESSAGE(e.daemon->log_tail(200).find("msg=test_timer_window") != std::string::npos,
                       "the seam was not in effect");
 }

@@ -33,6 +33,19 @@ std::string promtool_check(const std::string& text, const std::string& dir) {
   return r.code == 0 ? std::string() : "exit " + std::to_string(r.code) + ": " + r.out + r.err;
 }
 
+/// What both the metrics and the log tests observe: acme's opp-1 triggered to
+/// awaiting_references, then a webhook for an org that does not exist. Returns the
+/// accepted delivery (its "token" is the delivery id in the logs).
+json trigger_one_and_refuse_an_unknown_org(env& e) {
+  auto org = e.setup_org("acme", default_templates());
+  json delivery;
+  expect_accepted(e.stage_change(org, "opp-1", "stage-refcheck", std::nullopt, &delivery),
+                  "trigger");
+  e.wait_state("acme", "opp-1", {"awaiting_references"}, 20s);
+  http("POST", e.daemon->public_url() + "/webhooks/lever/no-such-org/stage-change", "{}");
+  return delivery;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(metrics)
@@ -70,13 +83,9 @@ BOOST_AUTO_TEST_CASE(a_fresh_daemon_exports_every_family_with_help_and_its_alert
 
 BOOST_AUTO_TEST_CASE(figures_per_org_and_target_follow_a_candidate_and_ignore_made_up_orgs) {
   env e;
-  auto org = e.setup_org("acme", default_templates());
-  json delivery;
-  expect_accepted(e.stage_change(org, "opp-1", "stage-refcheck", std::nullopt, &delivery),
-                  "trigger");
-  e.wait_state("acme", "opp-1", {"awaiting_references"}, 20s);
-  // A webhook for an org that does not exist adds no per-org series (no cardinality attack).
-  http("POST", e.daemon->public_url() + "/webhooks/lever/no-such-org/stage-change", "{}");
+  // The webhook for an org that does not exist adds no per-org series (no cardinality
+  // attack).
+  const json delivery = trigger_one_and_refuse_an_unknown_org(e);
   const std::string m = e.daemon->metrics();
   const std::string lint = promtool_check(m, e.dir.path());
   BOOST_CHECK_MESSAGE(lint.empty(), "promtool check metrics: " << lint);
@@ -118,12 +127,7 @@ BOOST_AUTO_TEST_CASE(json_log_lines_carry_the_same_fields_one_object_per_line) {
   // [log] format = "json": a log shipper gets one object per line with the fields the text
   // format has (ts in UTC, the documented level names, msg, the delivery id), nothing else.
   env e(json{{"log", {{"format", "json"}}}});
-  auto org = e.setup_org("acme", default_templates());
-  json delivery;
-  expect_accepted(e.stage_change(org, "opp-1", "stage-refcheck", std::nullopt, &delivery),
-                  "trigger");
-  e.wait_state("acme", "opp-1", {"awaiting_references"}, 20s);
-  http("POST", e.daemon->public_url() + "/webhooks/lever/no-such-org/stage-change", "{}");
+  const json delivery = trigger_one_and_refuse_an_unknown_org(e);
   std::ifstream in(e.daemon->log_path());
   const std::regex ts(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$)");
   int lines = 0;
