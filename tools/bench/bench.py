@@ -273,16 +273,16 @@ def part_ingest(a, build, work):
     # The same engine with the other commit mode ([storage] meta_sync = "deferred": one sync
     # per commit, the meta page synced by the next commit), on the same disk in the same
     # run. Not in smoke runs.
-    two_sync = None
+    deferred = None
     if not a.smoke:
-        two_sync = Vouchd(build, work / "vouchd-ingest-deferred",
+        deferred = Vouchd(build, work / "vouchd-ingest-deferred",
                           extra={"storage": {"meta_sync": "deferred"}})
-        two_sync.start()
+        deferred.start()
     try:
         for org, tok in orgs:
             d.connect_org(org, tok)
-            if two_sync:
-                two_sync.connect_org(org, tok)
+            if deferred:
+                deferred.connect_org(org, tok)
         for c in conn_list:
             ceiling = None
             if ngx_proc:
@@ -313,14 +313,14 @@ def part_ingest(a, build, work):
                 f"{half['p999_us']/1000:.2f}", "ms", None, "p99 ≤ 5 ms",
                 half["p99_us"] <= 5000)
             row("ingest", f"  half load achieved, c={c}", half["rps"], "req/s", half_rate)
-            if two_sync:
+            if deferred:
                 log(f"vouchd with meta_sync = deferred, {c} connections, saturation")
-                old = loadgen(build, two_sync.public_port, orgs, c, dur, warm,
-                              pid=two_sync.proc.pid)
+                alt = loadgen(build, deferred.public_port, orgs, c, dur, warm,
+                              pid=deferred.proc.pid)
                 row("ingest", f"  same, meta_sync = deferred (one sync per commit), c={c}, "
-                    f"saturation", old["rps"], "req/s", ceiling["rps"] if ceiling else None)
+                    f"saturation", alt["rps"], "req/s", ceiling["rps"] if ceiling else None)
                 row("ingest", f"  same, meta_sync = deferred, c={c}: p50 / p99 at saturation",
-                    f"{old['p50_us']/1000:.2f} / {old['p99_us']/1000:.2f}", "ms")
+                    f"{alt['p50_us']/1000:.2f} / {alt['p99_us']/1000:.2f}", "ms")
             for name, r in (("nginx", ceiling), ("vouchd", sat), ("vouchd half", half)):
                 if r:
                     NOTES.append(f"ingest c={c} {name}: server CPU {r.get('server_cpu_pct', 0):.0f}%"
@@ -332,8 +332,8 @@ def part_ingest(a, build, work):
         if commits:
             NOTES.append(f"ingest: {commits:.0f} LMDB commits, {items / commits:.1f} write sets "
                          f"per commit on average over all ingest runs")
-        if two_sync:
-            m2 = two_sync.metrics()
+        if deferred:
+            m2 = deferred.metrics()
             c2 = metric_sum(m2, "vouch_lmdb_commit_batch_size_count") or 0
             s2 = metric_sum(m2, "vouch_lmdb_sync_seconds_count") or 0
             if c2:
@@ -341,8 +341,8 @@ def part_ingest(a, build, work):
                     "2 = data + meta)", 1 + s2 / c2, "")
     finally:
         d.stop()
-        if two_sync:
-            two_sync.stop()
+        if deferred:
+            deferred.stop()
         if ngx_proc:
             ngx_proc.terminate()
             ngx_proc.wait()
