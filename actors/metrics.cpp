@@ -72,7 +72,9 @@ const std::vector<metric_info>& metric_catalogue() {
       {"vouch_reconcile_pass_seconds", t::histogram, "Duration of one catch-up pass.", ""},
       // -- storage
       {"vouch_lmdb_commit_seconds", t::histogram,
-       "Duration of one group commit (with the sync of its data pages).", ""},
+       "Duration of one group commit: the journal append and its sync (write_path = lmdb: "
+       "the LMDB commit with its syncs).",
+       ""},
       {"vouch_lmdb_sync_seconds", t::histogram,
        "Duration of one explicit sync that made the last commit durable (when no commit followed "
        "it soon enough to do so).",
@@ -82,6 +84,11 @@ const std::vector<metric_info>& metric_catalogue() {
       {"vouch_lmdb_map_size_bytes", t::gauge, "The LMDB map size (the most the store can hold).",
        ""},
       {"vouch_lmdb_used_bytes", t::gauge, "Bytes of the LMDB map in use.", ""},
+      {"vouch_journal_lag_sets", t::gauge,
+       "Write sets answered and journaled that LMDB has not applied yet.", ""},
+      {"vouch_journal_bytes", t::gauge, "Bytes of journal segments on disk.", ""},
+      {"vouch_journal_apply_blocked", t::gauge,
+       "1 when LMDB refused to apply journaled sets (map full); new events get 503.", ""},
       // -- admin
       {"vouch_admin_requests_total", t::counter, "Admin API requests by route and status.",
        "route,status"},

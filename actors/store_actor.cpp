@@ -81,7 +81,8 @@ void commit_batch(store_impl::stateful_pointer<store_state> self, engine_context
   auto t0 = std::chrono::steady_clock::now();
   // One transaction for the batch; a set LMDB cannot take fails alone (commit_each). Its
   // data pages are synced; its meta page too unless meta_sync is deferred (see below).
-  const bool deferred = ctx.cfg.storage.meta_sync == "deferred";
+  // (With the journal the set is synced in the journal before commit_each returns.)
+  const bool deferred = ctx.cfg.storage.meta_sync == "deferred" && !ctx.db->journaled();
   auto results = ctx.db->commit_each(sets, /*defer_meta_sync=*/deferred);
   const uint64_t txn = ctx.db->committed_txn();
   ++st.commits;

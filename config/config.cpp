@@ -247,6 +247,9 @@ std::vector<field> all_fields() {
       {"storage", "meta_sync", kind::text, false, "\"each_commit\" or \"deferred\"",
        checked_text([](config& c) -> std::string& { return c.storage.meta_sync; },
                     [](std::string_view v) { return v == "each_commit" || v == "deferred"; })},
+      {"storage", "write_path", kind::text, false, "\"journal\" or \"lmdb\"",
+       checked_text([](config& c) -> std::string& { return c.storage.write_path; },
+                    [](std::string_view v) { return v == "journal" || v == "lmdb"; })},
       // [security]
       {"security", "admin_token", kind::text, true, "a string",
        any_text([](config& c) -> std::string& { return c.security.admin_token; })},

@@ -39,6 +39,10 @@ struct storage_config {
   /// syncs per commit); "deferred" lets the next commit's data sync carry it (one sync per
   /// commit under load, answers one commit later). docs/architecture.md#durability.
   std::string meta_sync = "each_commit";
+  /// Added by vouch: "journal" answers an event once it is in the journal (one append and
+  /// one fdatasync per group commit) and applies it to LMDB behind, in large transactions;
+  /// "lmdb" answers once its own LMDB group commit is synced. docs/architecture.md#durability.
+  std::string write_path = "journal";
 };
 
 struct security_config {

@@ -182,6 +182,23 @@ int main(int argc, char** argv) {
     spdlog::error("msg=storage_failed error={:?}", err);
     return 1;
   }
+  // The journal: on with write_path = "journal"; and whenever one is left from an earlier
+  // run, what it holds is replayed into LMDB before anything reads (an operator who turns
+  // the journal off must not lose what it answered).
+  {
+    const std::string jdir = cfg.storage.path + "/journal";
+    std::error_code ec;
+    if (cfg.storage.write_path == "journal" || std::filesystem::exists(jdir, ec)) {
+      std::string note;
+      if (!ctx.db->open_journal(jdir, err, note)) {
+        spdlog::error("msg=journal_failed error={:?}", err);
+        std::cerr << "vouchd: " << err << "\n";
+        return 1;
+      }
+      if (!note.empty()) spdlog::warn("msg=journal_recovered dir={:?} detail={:?}", jdir, note);
+      if (cfg.storage.write_path != "journal") ctx.db->close_journal();
+    }
+  }
   if (const char* w = std::getenv("VOUCHD_TEST_TIMER_WINDOW_MS")) {
     ctx.timer_window_ms = std::max<int64_t>(100, std::atoll(w));
     spdlog::warn("msg=test_timer_window window_ms={}", ctx.timer_window_ms);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -13,19 +14,14 @@
 #include <cstring>
 #include <filesystem>
 
+#include "storage/database_impl.hpp"
+
 namespace vouch::storage {
 namespace {
 
 constexpr std::array<const char*, table_count> names = {
     "orgs",   "templates", "candidates", "history", "dedupe",    "outbox",
     "timers", "prospects", "exports",    "meta",    "by_change", "reconcile"};
-
-MDB_val val(std::string_view s) {
-  return MDB_val{s.size(), const_cast<char*>(s.data())};
-}
-std::string_view view(const MDB_val& v) {
-  return {static_cast<const char*>(v.mv_data), v.mv_size};
-}
 
 /// A read transaction that always ends (mdb_txn_abort), whatever the caller does.
 struct read_txn {
@@ -53,15 +49,10 @@ bool parse_table(std::string_view name, table& out) {
   return false;
 }
 
-struct database::impl {
-  MDB_env* env = nullptr;
-  std::array<MDB_dbi, table_count> dbi{};
-  std::array<std::atomic<bool>, table_count> failing_reads{};   ///< test seam
-  std::array<std::atomic<int>, table_count> failing_commits{};  ///< test seam
-  ~impl() {
-    if (env) mdb_env_close(env);
-  }
-};
+database::impl::~impl() {
+  stop_journal(*this);  // applies what the journal holds before LMDB closes
+  if (env) mdb_env_close(env);
+}
 
 database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 database::~database() = default;
@@ -110,8 +101,6 @@ commit_error database::commit(const write_set& set, std::string& err) {
   return commit(std::vector<const write_set*>{&set}, err);
 }
 
-namespace {
-
 /// fdatasync of the data file, or the end of the process. A commit whose sync failed is
 /// visible to readers but may not be on disk, and after a failed fsync the kernel may have
 /// dropped the dirty pages (PostgreSQL's "fsyncgate"): retrying the sync can report
@@ -135,8 +124,6 @@ std::string invalid_key(MDB_env* env, const write_set& set) {
              std::to_string(op.key.size()) + " bytes; LMDB holds 1 to " + std::to_string(max_key);
   return {};
 }
-
-}  // namespace
 
 /// Applies one set inside `txn`. conflict: a put_new key is taken (nothing of the set was
 /// written); other errors leave the transaction unusable (the caller aborts it).
@@ -175,6 +162,14 @@ commit_error database::apply(void* txn_ptr, const write_set& set, std::string& e
 }
 
 commit_error database::commit(const std::vector<const write_set*>& sets, std::string& err) {
+  if (impl_->js) {
+    for (const auto& r : journal_commit(sets, /*all_or_nothing=*/true))
+      if (r.rc != commit_error::none) {
+        err = r.err;
+        return r.rc;
+      }
+    return commit_error::none;
+  }
   for (const auto* set : sets) {
     err = invalid_key(impl_->env, *set);
     if (!err.empty()) return commit_error::invalid;
@@ -209,11 +204,13 @@ uint64_t database::committed_txn() const {
 }
 
 void database::sync() {
-  sync_or_abort(impl_->env);
+  // With the journal every answered set is already synced (in the journal).
+  if (!impl_->js) sync_or_abort(impl_->env);
 }
 
 std::vector<set_result> database::commit_each(const std::vector<const write_set*>& sets,
                                               bool defer_meta_sync) {
+  if (impl_->js) return journal_commit(sets, /*all_or_nothing=*/false);
   std::vector<set_result> out(sets.size());
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < sets.size(); ++i) {
@@ -284,6 +281,14 @@ read_result database::read(table t, std::string_view key) const {
     out.error = std::string("read ") + table_name(t) + ": injected failure (test seam)";
     return out;
   }
+  // What the journal holds and LMDB not yet is newer. Looked up before the LMDB read
+  // begins: a key the applier forgets meanwhile is in LMDB by then.
+  if (impl_->pending)
+    if (auto p = impl_->pending->find(t, key)) {
+      out.status = *p ? read_status::found : read_status::not_found;
+      if (*p) out.value = std::move(**p);
+      return out;
+    }
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(impl_->env, nullptr, MDB_RDONLY, &txn);
   if (rc != 0) {
@@ -326,6 +331,10 @@ bool database::exists(table t, std::string_view key) const {
 
 void database::scan(table t, std::string_view prefix, std::string_view start,
                     const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  // The journal's pending keys merged in key order over LMDB's (the pending state wins).
+  // Taken before the read transaction begins, as in read().
+  std::vector<std::pair<std::string, overlay::pending>> pend;
+  if (impl_->pending) pend = impl_->pending->range(t, prefix, start);
   read_txn r(impl_->env);
   if (!r.txn) return;
   MDB_cursor* cur = nullptr;
@@ -334,33 +343,69 @@ void database::scan(table t, std::string_view prefix, std::string_view start,
   MDB_val k = val(from), v{};
   int rc = from.empty() ? mdb_cursor_get(cur, &k, &v, MDB_FIRST)
                         : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-  while (rc == 0) {
-    auto key = view(k);
-    if (key.substr(0, prefix.size()) != prefix) break;
-    if (!fn(key, view(v))) break;
+  std::size_t pi = 0;
+  for (;;) {
+    const bool have_l = rc == 0 && view(k).substr(0, prefix.size()) == prefix;
+    const bool have_p = pi < pend.size();
+    if (!have_l && !have_p) break;
+    if (have_p && (!have_l || std::string_view(pend[pi].first) <= view(k))) {
+      const bool same = have_l && std::string_view(pend[pi].first) == view(k);
+      const auto& [key, value] = pend[pi++];
+      if (same) rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+      if (value && !fn(key, *value)) break;
+      continue;
+    }
+    if (!fn(view(k), view(v))) break;
     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
   }
   mdb_cursor_close(cur);
 }
 
 std::string database::last_key(table t) const {
+  std::optional<std::string> pending_last;
+  std::vector<std::pair<std::string, overlay::pending>> pend;
+  if (impl_->pending) pend = impl_->pending->all(t);
+  for (auto it = pend.rbegin(); it != pend.rend(); ++it)
+    if (it->second) {
+      pending_last = it->first;
+      break;
+    }
+  auto deleted = [&](std::string_view key) {
+    auto it = std::lower_bound(pend.begin(), pend.end(), key,
+                               [](const auto& e, std::string_view k) { return e.first < k; });
+    return it != pend.end() && it->first == key && !it->second;
+  };
   read_txn r(impl_->env);
-  if (!r.txn) return {};
+  if (!r.txn) return pending_last.value_or("");
   MDB_cursor* cur = nullptr;
   if (mdb_cursor_open(r.txn, impl_->dbi[static_cast<std::size_t>(t)], &cur) != 0) return {};
   MDB_val k{}, v{};
   std::string out;
-  if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0) out = std::string(view(k));
+  int rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+  while (rc == 0 && deleted(view(k))) rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+  if (rc == 0) out = std::string(view(k));
   mdb_cursor_close(cur);
+  if (pending_last && *pending_last > out) out = *pending_last;
   return out;
 }
 
 uint64_t database::count(table t) const {
+  std::vector<std::pair<std::string, overlay::pending>> pend;
+  if (impl_->pending) pend = impl_->pending->all(t);
   read_txn r(impl_->env);
   if (!r.txn) return 0;
+  const auto dbi = impl_->dbi[static_cast<std::size_t>(t)];
   MDB_stat st{};
-  if (mdb_stat(r.txn, impl_->dbi[static_cast<std::size_t>(t)], &st) != 0) return 0;
-  return st.ms_entries;
+  if (mdb_stat(r.txn, dbi, &st) != 0) return 0;
+  int64_t n = static_cast<int64_t>(st.ms_entries);
+  // A pending key counts when it is new to LMDB, a pending deletion when LMDB has the key.
+  for (const auto& [key, value] : pend) {
+    MDB_val kk = val(key), vv{};
+    const bool in_lmdb = mdb_get(r.txn, dbi, &kk, &vv) == 0;
+    if (value && !in_lmdb) ++n;
+    if (!value && in_lmdb) --n;
+  }
+  return static_cast<uint64_t>(std::max<int64_t>(n, 0));
 }
 
 env_stats database::stats() const {
@@ -379,6 +424,8 @@ env_stats database::stats() const {
 
 core::result<uint64_t> database::backup_to(const std::string& path) const {
   namespace fs = std::filesystem;
+  // The copy is of LMDB: first let it apply what the journal holds.
+  const_cast<database*>(this)->drain();
   std::error_code ec;
   if (fs::exists(path, ec))
     return {core::errc::conflict, path + " exists; a backup never overwrites a file"};

@@ -133,6 +133,32 @@ class database {
   /// trusted to be on disk); so does one in commit().
   void sync();
 
+  // -- the journal write path (storage/journal.hpp, journal_path.cpp) ----------------------
+
+  /// Turns on the journal write path: from here commit() and commit_each() append each
+  /// write set to the journal in `dir`, sync it and answer; a thread applies them to LMDB
+  /// behind, many per transaction, and every read sees them at once (the overlay). First
+  /// replays into LMDB what the journal holds that LMDB has not applied (`note` says so,
+  /// and describes a torn tail it cut off). Fails, naming the file, when the journal is
+  /// damaged before its tail or LMDB cannot take what it holds. Call once, right after
+  /// open(), before anyone else uses the database.
+  bool open_journal(const std::string& dir, std::string& err, std::string& note);
+  bool journaled() const;
+  /// Applies everything the journal holds, then turns the journal write path off (commits
+  /// go straight to LMDB again; the empty journal directory stays).
+  void close_journal();
+  /// Waits until LMDB has applied everything journaled so far (a backup needs it there).
+  void drain();
+  struct journal_stats {
+    uint64_t journaled = 0;  ///< the newest journaled set's number
+    uint64_t applied = 0;    ///< the newest set LMDB holds
+    uint64_t pending_keys = 0, segments = 0, bytes = 0;
+    uint64_t appends = 0;  ///< journal writes (one sync each)
+    uint64_t applies = 0, largest_apply = 0;
+    bool full = false;  ///< LMDB refused an apply (map full); new sets are refused
+  };
+  journal_stats journal_info() const;
+
   /// The record at `key`, telling "not there" from "the read failed".
   read_result read(table t, std::string_view key) const;
   /// Test seam: while set, every read of table `t` fails as if LMDB could not begin the
@@ -165,7 +191,13 @@ class database {
  private:
   commit_error apply(void* txn, const write_set& set, std::string& err);
   bool injected_failure(const write_set& set);
+  std::vector<set_result> journal_commit(const std::vector<const write_set*>& sets,
+                                         bool all_or_nothing);
+
+ public:
   struct impl;
+
+ private:
   explicit database(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };

@@ -57,6 +57,12 @@ void admin_api::impl::metrics_page(const answer& a) {
   const auto st = ctx.db->stats();
   ctx.stats.set("vouch_lmdb_map_size_bytes", "", static_cast<double>(st.map_size));
   ctx.stats.set("vouch_lmdb_used_bytes", "", static_cast<double>(st.used_bytes));
+  if (ctx.db->journaled()) {
+    const auto j = ctx.db->journal_info();
+    ctx.stats.set("vouch_journal_lag_sets", "", static_cast<double>(j.journaled - j.applied));
+    ctx.stats.set("vouch_journal_bytes", "", static_cast<double>(j.bytes));
+    ctx.stats.set("vouch_journal_apply_blocked", "", j.full ? 1.0 : 0.0);
+  }
   ctx.health.publish(ctx.stats, now);
   net::http_response res;
   res.content_type = "text/plain; version=0.0.4";

@@ -108,6 +108,7 @@ BOOST_AUTO_TEST_CASE(no_file_gives_every_default_of_the_contract) {
   BOOST_TEST(c.timing.passivate_after.count() == 60000);
   BOOST_TEST(c.log.format == "text");
   BOOST_TEST(c.storage.meta_sync == "each_commit");
+  BOOST_TEST(c.storage.write_path == "journal");
 }
 
 BOOST_AUTO_TEST_CASE(a_full_valid_file_sets_every_key) {
@@ -250,10 +251,13 @@ format = "xml"
   const auto m =
       load_config(std::nullopt, [](const std::string& name) -> std::optional<std::string> {
         if (name == "VOUCH_STORAGE_META_SYNC") return std::string("sometimes");
+        if (name == "VOUCH_STORAGE_WRITE_PATH") return std::string("tape");
         return std::nullopt;
       });
   BOOST_TEST(has_error(m, {"VOUCH_STORAGE_META_SYNC", "[storage] meta_sync",
                            "\"each_commit\" or \"deferred\"", "\"sometimes\""}));
+  BOOST_TEST(has_error(m, {"VOUCH_STORAGE_WRITE_PATH", "[storage] write_path",
+                           "\"journal\" or \"lmdb\"", "\"tape\""}));
   BOOST_TEST(has_error(r, {path, "[log] format", "\"text\" or \"json\"", "\"xml\""}));
   BOOST_TEST(has_error(r, {path, "[platform] retry_for", "above zero", "\"0s\""}));
   BOOST_TEST(has_error(r, {"[platform] breaker_after", ">= 0", "got -2"}));

@@ -11,6 +11,7 @@
 #include "core/record_codec.hpp"
 #include "storage/database.hpp"
 #include "storage/repository.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -287,20 +288,7 @@ const char* const template_v1_hex =
 
 // -- temporary LMDB environments ---------------------------------------------------------------
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "vouch-storage-test-XXXXXX").string();
-    BOOST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-};
+using vouch::test::temp_dir;
 
 constexpr uint64_t roomy = 64ull << 20;
 
