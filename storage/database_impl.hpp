@@ -47,7 +47,8 @@ struct journal_state {
   std::deque<journal_record> queue;    ///< journaled, not yet applied, in order
   uint64_t journaled = 0, applied = 0;
   bool stop = false;
-  bool full = false;  ///< LMDB refused an apply: the map is full (see journal_path.cpp)
+  bool full = false;      ///< LMDB refused an apply: the map is full (see journal_path.cpp)
+  int drain_waiters = 0;  ///< drain() callers waiting: the applier does not wait for more
   std::string full_error;
   uint64_t applies = 0, applied_sets = 0, largest_apply = 0, appends = 0;
   std::thread applier;

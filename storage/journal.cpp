@@ -243,7 +243,9 @@ std::unique_ptr<journal> journal::open(const std::string& dir, uint64_t applied,
   for (std::size_t i = 0; i < p->segs.size(); ++i) {
     auto& s = p->segs[i];
     const bool newest = i + 1 == p->segs.size();
-    if (i > 0 && s.first != p->segs[i - 1].last + 1) {
+    // A gap is harmless when LMDB applied everything in it (segments are deleted oldest
+    // first, but a power loss may bring back an older one whose successor's deletion stuck).
+    if (i > 0 && s.first != p->segs[i - 1].last + 1 && s.first > applied + 1) {
       err = "journal " + dir + ": records " + std::to_string(p->segs[i - 1].last + 1) + " to " +
             std::to_string(s.first - 1) + " are missing before " + s.path +
             "; they were answered and cannot be replayed (restore from a backup)";
@@ -262,7 +264,10 @@ std::unique_ptr<journal> journal::open(const std::string& dir, uint64_t applied,
       return nullptr;
     }
     auto d = decode_records(bytes, s.first);
-    if (!d.stop.empty()) {
+    // Damage in an older segment is harmless when LMDB applied all of it: the next
+    // segment starts at or before applied + 1.
+    const bool all_applied = !newest && p->segs[i + 1].first <= applied + 1;
+    if (!d.stop.empty() && !all_applied) {
       if (!newest) {
         err = "journal segment " + s.path + " is damaged at byte " + std::to_string(d.valid_bytes) +
               " (" + d.stop +
