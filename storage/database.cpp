@@ -26,13 +26,29 @@ constexpr std::array<const char*, table_count> names = {
 /// A read transaction that always ends (mdb_txn_abort), whatever the caller does.
 struct read_txn {
   MDB_txn* txn = nullptr;
-  explicit read_txn(MDB_env* env) {
+  read_txn() = default;
+  explicit read_txn(MDB_env* env) { begin(env); }
+  void begin(MDB_env* env) {
     if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) != 0) txn = nullptr;
   }
   ~read_txn() {
     if (txn) mdb_txn_abort(txn);
   }
 };
+
+/// Copies the overlay's pending keys (`copy` picks which) and begins `r` while the overlay
+/// is locked, so the two are of one moment: the applier forgets applied sets only under the
+/// overlay's exclusive lock, after their LMDB commit, so a set is in the copy, in the
+/// transaction's view, or both, and a scan is a snapshot as it is without the journal.
+template <class Copy>
+std::vector<std::pair<std::string, overlay::pending>> pending_then_read(database::impl& d,
+                                                                        read_txn& r, Copy copy) {
+  if (!d.pending) {
+    r.begin(d.env);
+    return {};
+  }
+  return copy(*d.pending, std::function<void()>([&] { r.begin(d.env); }));
+}
 
 }  // namespace
 
@@ -331,11 +347,11 @@ bool database::exists(table t, std::string_view key) const {
 
 void database::scan(table t, std::string_view prefix, std::string_view start,
                     const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  // The journal's pending keys merged in key order over LMDB's (the pending state wins).
-  // Taken before the read transaction begins, as in read().
-  std::vector<std::pair<std::string, overlay::pending>> pend;
-  if (impl_->pending) pend = impl_->pending->range(t, prefix, start);
-  read_txn r(impl_->env);
+  // The journal's pending keys merged in key order over LMDB's (the pending state wins),
+  // both as of one moment (see pending_then_read).
+  read_txn r;
+  const auto pend = pending_then_read(
+      *impl_, r, [&](const overlay& o, auto then) { return o.range(t, prefix, start, then); });
   if (!r.txn) return;
   MDB_cursor* cur = nullptr;
   if (mdb_cursor_open(r.txn, impl_->dbi[static_cast<std::size_t>(t)], &cur) != 0) return;
@@ -363,8 +379,9 @@ void database::scan(table t, std::string_view prefix, std::string_view start,
 
 std::string database::last_key(table t) const {
   std::optional<std::string> pending_last;
-  std::vector<std::pair<std::string, overlay::pending>> pend;
-  if (impl_->pending) pend = impl_->pending->all(t);
+  read_txn r;
+  const auto pend =
+      pending_then_read(*impl_, r, [&](const overlay& o, auto then) { return o.all(t, then); });
   for (auto it = pend.rbegin(); it != pend.rend(); ++it)
     if (it->second) {
       pending_last = it->first;
@@ -375,7 +392,6 @@ std::string database::last_key(table t) const {
                                [](const auto& e, std::string_view k) { return e.first < k; });
     return it != pend.end() && it->first == key && !it->second;
   };
-  read_txn r(impl_->env);
   if (!r.txn) return pending_last.value_or("");
   MDB_cursor* cur = nullptr;
   if (mdb_cursor_open(r.txn, impl_->dbi[static_cast<std::size_t>(t)], &cur) != 0) return {};
@@ -390,9 +406,9 @@ std::string database::last_key(table t) const {
 }
 
 uint64_t database::count(table t) const {
-  std::vector<std::pair<std::string, overlay::pending>> pend;
-  if (impl_->pending) pend = impl_->pending->all(t);
-  read_txn r(impl_->env);
+  read_txn r;
+  const auto pend =
+      pending_then_read(*impl_, r, [&](const overlay& o, auto then) { return o.all(t, then); });
   if (!r.txn) return 0;
   const auto dbi = impl_->dbi[static_cast<std::size_t>(t)];
   MDB_stat st{};

@@ -13,9 +13,9 @@ std::optional<overlay::pending> overlay::find(table t, std::string_view key) con
   return it->second.value;
 }
 
-std::vector<std::pair<std::string, overlay::pending>> overlay::range(table t,
-                                                                     std::string_view prefix,
-                                                                     std::string_view from) const {
+std::vector<std::pair<std::string, overlay::pending>> overlay::range(
+    table t, std::string_view prefix, std::string_view from,
+    const std::function<void()>& then) const {
   std::vector<std::pair<std::string, pending>> out;
   std::shared_lock lock(mu_);
   const auto& m = by_key_[static_cast<std::size_t>(t)];
@@ -24,6 +24,7 @@ std::vector<std::pair<std::string, overlay::pending>> overlay::range(table t,
     if (std::string_view(it->first).substr(0, prefix.size()) != prefix) break;
     out.emplace_back(it->first, it->second.value);
   }
+  if (then) then();
   return out;
 }
 
@@ -34,8 +35,9 @@ std::optional<std::pair<std::string, overlay::pending>> overlay::last(table t) c
   return std::make_pair(m.rbegin()->first, m.rbegin()->second.value);
 }
 
-std::vector<std::pair<std::string, overlay::pending>> overlay::all(table t) const {
-  return range(t, {}, {});
+std::vector<std::pair<std::string, overlay::pending>> overlay::all(
+    table t, const std::function<void()>& then) const {
+  return range(t, {}, {}, then);
 }
 
 void overlay::add(const write_set& ws, uint64_t seq) {

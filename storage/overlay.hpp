@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <shared_mutex>
@@ -28,13 +29,17 @@ class overlay {
   /// LMDB for it.
   std::optional<pending> find(table t, std::string_view key) const;
   /// The pending keys of `t` that start with `prefix`, from `from` on (inclusive), in key
-  /// order.
+  /// order. `then`, when given, runs before the lock is released: a reader that begins its
+  /// LMDB read transaction there sees LMDB and the overlay as of one moment (the applier
+  /// forgets applied sets under the exclusive lock, after their LMDB commit).
   std::vector<std::pair<std::string, pending>> range(table t, std::string_view prefix,
-                                                     std::string_view from) const;
+                                                     std::string_view from,
+                                                     const std::function<void()>& then = {}) const;
   /// The largest pending key of `t` (with its state), or nullopt when none is pending.
   std::optional<std::pair<std::string, pending>> last(table t) const;
-  /// The pending keys of `t` (a copy), for counting.
-  std::vector<std::pair<std::string, pending>> all(table t) const;
+  /// The pending keys of `t` (a copy); `then` as in range().
+  std::vector<std::pair<std::string, pending>> all(table t,
+                                                   const std::function<void()>& then = {}) const;
 
   /// Records the writes of the write set numbered `seq` (after the journal synced it).
   void add(const write_set& ws, uint64_t seq);
