@@ -15,6 +15,7 @@
 #include "core/hire_token.hpp"
 #include "core/record_codec.hpp"
 #include "core/signatures.hpp"
+#include "storage/journal.hpp"
 
 namespace {
 
@@ -232,6 +233,22 @@ void retry_after_seeds() {
 
 }  // namespace
 
+/// Journal segments: three records of the kinds a group commit writes, whole, and the same
+/// cut inside its last record (a torn write).
+void journal_seeds() {
+  using namespace vouch::storage;
+  std::string bytes;
+  for (uint64_t seq = 41; seq < 44; ++seq) {
+    write_set ws;
+    ws.put(table::candidates, std::string("acme\0opp-", 9) + std::to_string(seq), "record");
+    ws.put_new(table::dedupe, "delivery-" + std::to_string(seq), std::string(8, '\0'));
+    ws.del(table::timers, "timer-" + std::to_string(seq));
+    append_record(bytes, seq, ws);
+  }
+  put("journal_records", "three_records", bytes);
+  put("journal_records", "torn_tail", bytes.substr(0, bytes.size() - 7));
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fuzz_seeds CORPUS_DIR\n");
@@ -243,5 +260,6 @@ int main(int argc, char** argv) {
   storage_key_seeds();
   signature_seeds();
   retry_after_seeds();
+  journal_seeds();
   return 0;
 }
