@@ -158,8 +158,18 @@ commit_error database::apply(void* txn_ptr, const write_set& set, std::string& e
       return commit_error::other;
     }
   }
+  const write_op* failed = nullptr;
+  if (const int rc = write_ops(*impl_, txn, set, &failed); rc != 0) {
+    err = std::string("write to ") + table_name(failed->tbl) + ": " + mdb_strerror(rc);
+    return rc == MDB_MAP_FULL ? commit_error::map_full : commit_error::other;
+  }
+  return commit_error::none;
+}
+
+int write_ops(const database::impl& d, MDB_txn* txn, const write_set& set,
+              const write_op** failed) {
   for (const auto& op : set.ops) {
-    auto dbi = impl_->dbi[static_cast<std::size_t>(op.tbl)];
+    const auto dbi = d.dbi[static_cast<std::size_t>(op.tbl)];
     MDB_val k = val(op.key);
     int rc = 0;
     if (op.kind == write_op::del) {
@@ -170,11 +180,11 @@ commit_error database::apply(void* txn_ptr, const write_set& set, std::string& e
       rc = mdb_put(txn, dbi, &k, &v, 0);
     }
     if (rc != 0) {
-      err = std::string("write to ") + table_name(op.tbl) + ": " + mdb_strerror(rc);
-      return rc == MDB_MAP_FULL ? commit_error::map_full : commit_error::other;
+      if (failed) *failed = &op;
+      return rc;
     }
   }
-  return commit_error::none;
+  return 0;
 }
 
 commit_error database::commit(const std::vector<const write_set*>& sets, std::string& err) {

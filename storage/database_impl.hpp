@@ -32,6 +32,11 @@ inline std::string_view view(const MDB_val& v) {
 void sync_or_abort(MDB_env* env);
 /// Why LMDB would refuse this set's keys, or "".
 std::string invalid_key(MDB_env* env, const write_set& set);
+/// Writes the set's operations into `txn` in order (put_new as a plain put: callers check
+/// claims first; deleting a missing key is fine). 0, or the LMDB error of the operation
+/// that failed (`failed` names it), leaving the transaction to be aborted.
+int write_ops(const database::impl& d, MDB_txn* txn, const write_set& set,
+              const write_op** failed = nullptr);
 
 /// The journal write path's state (journal_path.cpp).
 struct journal_state {
@@ -50,7 +55,7 @@ struct journal_state {
   bool full = false;      ///< LMDB refused an apply: the map is full (see journal_path.cpp)
   int drain_waiters = 0;  ///< drain() callers waiting: the applier does not wait for more
   std::string full_error;
-  uint64_t applies = 0, applied_sets = 0, largest_apply = 0, appends = 0;
+  uint64_t applies = 0, largest_apply = 0, appends = 0;
   std::thread applier;
 };
 

@@ -94,23 +94,21 @@ bool parse_segment_name(const std::string& name, uint64_t& first) {
 
 /// fsync, or the end of the process: after a failed fsync the kernel may have dropped the
 /// pages, and a retry could report success for data that is gone (see database.cpp).
-void sync_or_abort(int fd, const std::string& what) {
-  if (::fdatasync(fd) == 0) return;
+[[noreturn]] void sync_failed(const std::string& what) {
   std::fprintf(stderr,
                "level=critical msg=journal_sync_failed file=\"%s\" error=\"%s\" action=abort\n",
                what.c_str(), std::strerror(errno));
   std::abort();
 }
 
+void sync_or_abort(int fd, const std::string& what) {
+  if (::fdatasync(fd) != 0) sync_failed(what);
+}
+
 void sync_dir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
-  if (::fsync(fd) != 0) {
-    std::fprintf(stderr,
-                 "level=critical msg=journal_sync_failed file=\"%s\" error=\"%s\" action=abort\n",
-                 dir.c_str(), std::strerror(errno));
-    std::abort();
-  }
+  if (::fsync(fd) != 0) sync_failed(dir);
   ::close(fd);
 }
 
@@ -123,8 +121,15 @@ uint32_t crc32c(std::string_view bytes, uint32_t crc) {
   return ~crc;
 }
 
+uint64_t journal_payload_bytes(const write_set& ws) {
+  uint64_t n = 4;
+  for (const auto& op : ws.ops) n += 2 + 4 + op.key.size() + 4 + op.value.size();
+  return n;
+}
+
 void append_record(std::string& out, uint64_t seq, const write_set& ws) {
   const std::size_t start = out.size();
+  out.reserve(start + journal_header_bytes + journal_payload_bytes(ws));
   out.append(journal_header_bytes, '\0');
   put_le32(out, static_cast<uint32_t>(ws.ops.size()));
   for (const auto& op : ws.ops) {
@@ -298,8 +303,8 @@ std::unique_ptr<journal> journal::open(const std::string& dir, uint64_t applied,
   return std::unique_ptr<journal>(new journal(std::move(p)));
 }
 
-bool journal::append(std::string_view bytes, uint64_t first_seq, uint64_t last_seq,
-                     std::string& err) {
+commit_error journal::append(std::string_view bytes, uint64_t first_seq, uint64_t last_seq,
+                             std::string& err) {
   auto& p = *impl_;
   if (p.fd < 0 || p.segs.back().size >= segment_bytes) {
     // A new segment, named by its first record. (A leftover empty one of the same name,
@@ -309,8 +314,9 @@ bool journal::append(std::string_view bytes, uint64_t first_seq, uint64_t last_s
     impl::segment s{first_seq, first_seq - 1, p.dir + "/" + hex16(first_seq) + ".log", 0};
     const int fd = ::open(s.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
-      err = "cannot create journal segment " + s.path + ": " + std::strerror(errno);
-      return false;
+      const int e = errno;
+      err = "cannot create journal segment " + s.path + ": " + std::strerror(e);
+      return e == ENOSPC ? commit_error::map_full : commit_error::other;
     }
     sync_dir(p.dir);
     if (!p.segs.empty() && p.segs.back().path == s.path) p.segs.pop_back();
@@ -324,8 +330,9 @@ bool journal::append(std::string_view bytes, uint64_t first_seq, uint64_t last_s
                             static_cast<off_t>(seg.size + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
+      const int e = n < 0 ? errno : 0;
       err = "write to journal segment " + seg.path + ": " +
-            (n < 0 ? std::strerror(errno) : "no progress");
+            (n < 0 ? std::strerror(e) : "no progress");
       // Nothing of a failed append stays: the next one starts where this one did.
       if (::ftruncate(p.fd, static_cast<off_t>(seg.size)) != 0) {
         std::fprintf(stderr,
@@ -334,14 +341,14 @@ bool journal::append(std::string_view bytes, uint64_t first_seq, uint64_t last_s
                      seg.path.c_str(), std::strerror(errno));
         std::abort();
       }
-      return false;
+      return e == ENOSPC ? commit_error::map_full : commit_error::other;
     }
     done += static_cast<std::size_t>(n);
   }
   sync_or_abort(p.fd, seg.path);
   seg.size += bytes.size();
   seg.last = last_seq;
-  return true;
+  return commit_error::none;
 }
 
 void journal::release_through(uint64_t applied) {

@@ -37,6 +37,10 @@ constexpr uint32_t journal_max_payload = 64u << 20;
 /// CRC-32C (Castagnoli) of `bytes`, continuing from `crc` (0 to start).
 uint32_t crc32c(std::string_view bytes, uint32_t crc = 0);
 
+/// The bytes of `ws`'s record payload (what append_record writes after the header): a u32
+/// op count, then per op its kind and table bytes, the u32-length-prefixed key and value.
+uint64_t journal_payload_bytes(const write_set& ws);
+
 /// Appends the record (header, then the write set) to `out`. All integers little-endian.
 /// The CRC covers the length, the sequence number and the payload, so a damaged length,
 /// number or byte of the payload is found.
@@ -88,9 +92,11 @@ class journal {
   /// Writes `bytes` (records numbered first_seq..last_seq, continuing the journal) and
   /// syncs them. Starts a new segment first when the current one is full (and syncs the
   /// directory, so the new file survives a power loss). On a failed write the segment is
-  /// cut back to where it was and false returned (nothing of it stays); a failed sync ends
-  /// the process (database.cpp says why).
-  bool append(std::string_view bytes, uint64_t first_seq, uint64_t last_seq, std::string& err);
+  /// cut back to where it was (nothing of it stays) and the answer is map_full when the
+  /// disk is full, other otherwise, with `err` saying why; a failed sync ends the process
+  /// (database.cpp says why).
+  commit_error append(std::string_view bytes, uint64_t first_seq, uint64_t last_seq,
+                      std::string& err);
   /// Removes every segment whose records are all numbered `applied` or lower (never the
   /// one being written).
   void release_through(uint64_t applied);

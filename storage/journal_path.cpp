@@ -47,15 +47,6 @@ constexpr auto apply_wait = std::chrono::milliseconds(100);
 /// overlay's memory and the replay after a crash.
 constexpr uint64_t max_pending_sets = 65536;
 
-/// The size of `set`'s record payload as append_record lays it out (journal.cpp: a u32 op
-/// count, then per op its kind and table bytes, a u32 key length, the key, a u32 value
-/// length, the value).
-uint64_t payload_bytes(const write_set& set) {
-  uint64_t n = 4;
-  for (const auto& op : set.ops) n += 2 + 4 + op.key.size() + 4 + op.value.size();
-  return n;
-}
-
 /// Applies `recs` to LMDB in one transaction, recording the newest number. MDB_MAP_FULL
 /// leaves LMDB as it was (`err` says so); any other failure ends the process, since the
 /// journal holds the sets and a restart replays them.
@@ -63,21 +54,9 @@ commit_error apply_to_lmdb(database::impl& d, const std::vector<const journal_re
                            std::string& err) {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(d.env, nullptr, 0, &txn);
-  for (std::size_t i = 0; rc == 0 && i < recs.size(); ++i)
-    for (const auto& op : recs[i]->ws.ops) {
-      const auto dbi = d.dbi[static_cast<std::size_t>(op.tbl)];
-      MDB_val k = val(op.key);
-      if (op.kind == write_op::del) {
-        rc = mdb_del(txn, dbi, &k, nullptr);
-        if (rc == MDB_NOTFOUND) rc = 0;
-      } else {
-        // put_new was checked when the set was journaled; replaying it must not fail on
-        // the key it wrote itself (a crash between apply and forget replays it).
-        MDB_val v = val(op.value);
-        rc = mdb_put(txn, dbi, &k, &v, 0);
-      }
-      if (rc != 0) break;
-    }
+  // put_new claims were checked when the sets were journaled; written as plain puts, a
+  // replay never fails on the key a set wrote itself (a crash between apply and forget).
+  for (std::size_t i = 0; rc == 0 && i < recs.size(); ++i) rc = write_ops(d, txn, recs[i]->ws);
   if (rc == 0 && !recs.empty()) {
     const std::string seq = core::be64(recs.back()->seq);
     MDB_val k = val(applied_key), v = val(seq);
@@ -138,7 +117,6 @@ void applier_loop(database::impl& d) {
     js.queue.erase(js.queue.begin(), js.queue.begin() + static_cast<std::ptrdiff_t>(n));
     js.applied = through;
     ++js.applies;
-    js.applied_sets += n;
     js.largest_apply = std::max<uint64_t>(js.largest_apply, n);
     js.applied_cv.notify_all();
   }
@@ -266,7 +244,7 @@ std::vector<set_result> database::journal_commit(const std::vector<const write_s
     }
     // Recovery takes a longer record for a damaged length (decode_records): answered, it
     // would be cut off at the next start, and every set after it with it.
-    if (const uint64_t n = payload_bytes(set); n > journal_max_payload) {
+    if (const uint64_t n = journal_payload_bytes(set); n > journal_max_payload) {
       out[i] = {commit_error::invalid, "a write set of " + std::to_string(n) +
                                            " bytes; the journal holds at most " +
                                            std::to_string(journal_max_payload)};
@@ -312,11 +290,8 @@ std::vector<set_result> database::journal_commit(const std::vector<const write_s
   {
     std::string err;
     std::lock_guard g(js.log_mu);
-    if (!js.log->append(bytes, first, last, err)) {
-      for (auto i : accepted)
-        out[i] = {err.find("No space") != std::string::npos ? commit_error::map_full
-                                                            : commit_error::other,
-                  err};
+    if (const auto ec = js.log->append(bytes, first, last, err); ec != commit_error::none) {
+      for (auto i : accepted) out[i] = {ec, err};
       return out;
     }
   }

@@ -28,13 +28,6 @@ std::vector<std::pair<std::string, overlay::pending>> overlay::range(
   return out;
 }
 
-std::optional<std::pair<std::string, overlay::pending>> overlay::last(table t) const {
-  std::shared_lock lock(mu_);
-  const auto& m = by_key_[static_cast<std::size_t>(t)];
-  if (m.empty()) return std::nullopt;
-  return std::make_pair(m.rbegin()->first, m.rbegin()->second.value);
-}
-
 std::vector<std::pair<std::string, overlay::pending>> overlay::all(
     table t, const std::function<void()>& then) const {
   return range(t, {}, {}, then);

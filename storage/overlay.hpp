@@ -35,8 +35,6 @@ class overlay {
   std::vector<std::pair<std::string, pending>> range(table t, std::string_view prefix,
                                                      std::string_view from,
                                                      const std::function<void()>& then = {}) const;
-  /// The largest pending key of `t` (with its state), or nullopt when none is pending.
-  std::optional<std::pair<std::string, pending>> last(table t) const;
   /// The pending keys of `t` (a copy); `then` as in range().
   std::vector<std::pair<std::string, pending>> all(table t,
                                                    const std::function<void()>& then = {}) const;
